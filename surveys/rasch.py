@@ -1,0 +1,349 @@
+"""Rasch partial credit model (PCM) for 4-category items, and person estimates.
+
+Model (Masters' PCM).  Item i has step parameters delta_i1, delta_i2, delta_i3 (logits)
+and a respondent with location theta answers category x in 0..3 with
+
+    P(X_i = x | theta)  ∝  exp( sum_{j <= x} (theta - delta_ij) )       (empty sum = 0 for x = 0)
+
+Code 3 is the favourable end of every item.  -1 marks a missing answer; missing answers are
+simply left out of the likelihood.  The rating scale model is the special case
+delta_ij = b_i + tau_j.
+
+Person estimates with thresholds held fixed depend on the answers only through the
+sufficient statistic (which items were answered, raw score).  ``estimate_theta`` therefore
+solves each distinct (answered-items mask, raw score) pair once, vectorised over the
+distinct pairs, and looks the result up for every respondent: there is no loop over
+respondents, and the result is exactly the same as solving every respondent separately.
+
+Estimators (see docs/scoring.md):
+- "wle": Warm's weighted likelihood estimate, root of  r - E(theta) + J(theta) / (2 I(theta)) = 0
+  where E is the expected raw score over the answered items, I the test information (sum of
+  item variances) and J = dI/dtheta (sum of item third central moments).  Finite for
+  all-lowest and all-highest patterns.
+- "mle": root of r' - E(theta) = 0 where extreme raw scores are moved in by 0.3 score points
+  (r' = 0.3 for a zero score, r' = max - 0.3 for a perfect score).
+- "eap": posterior mean under a normal prior N(prior_mean, prior_sd^2), by quadrature on
+  201 equally spaced points over prior_mean +- 8 prior_sd; SE = posterior sd.
+SE for WLE and MLE is 1 / sqrt(I(theta_hat)).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+N_CATEGORIES = 4
+MAX_CODE = N_CATEGORIES - 1
+MLE_EXTREME_ADJUST = 0.3
+_BRACKET = 30.0  # logits; every estimate lies well inside +-_BRACKET
+
+
+@dataclass(frozen=True)
+class ThetaEstimate:
+    theta: np.ndarray  # (n,) float64, NaN = unscored
+    se: np.ndarray  # (n,) float64, NaN = unscored
+    n_answered: np.ndarray  # (n,) int64
+
+
+def _check_thresholds(thresholds) -> np.ndarray:
+    d = np.asarray(thresholds, dtype=np.float64)
+    if d.ndim != 2 or d.shape[1] != MAX_CODE:
+        raise ValueError(f"thresholds must have shape (n_items, {MAX_CODE}), got {d.shape}")
+    if not np.all(np.isfinite(d)):
+        raise ValueError("thresholds must be finite")
+    return d
+
+
+def category_probabilities(theta, thresholds) -> np.ndarray:
+    """P(X_i = x | theta) for every theta and item: shape (n, k, 4)."""
+    th = np.atleast_1d(np.asarray(theta, dtype=np.float64))
+    d = _check_thresholds(thresholds)
+    # cumulative sums psi_x = x*theta - sum_{j<=x} delta_j
+    cum = np.concatenate([np.zeros((d.shape[0], 1)), np.cumsum(d, axis=1)], axis=1)  # (k,4)
+    x = np.arange(N_CATEGORIES, dtype=np.float64)
+    psi = th[:, None, None] * x[None, None, :] - cum[None, :, :]
+    psi -= psi.max(axis=2, keepdims=True)
+    np.exp(psi, out=psi)
+    psi /= psi.sum(axis=2, keepdims=True)
+    return psi
+
+
+def _moments(theta, thresholds):
+    """Per-item mean and 2nd..4th central moments at each theta: each (n, k)."""
+    p = category_probabilities(theta, thresholds)
+    x = np.arange(N_CATEGORIES, dtype=np.float64)
+    mu = p @ x
+    dev = x[None, None, :] - mu[:, :, None]
+    d2 = dev * dev
+    m2 = np.einsum("nkc,nkc->nk", p, d2)
+    m3 = np.einsum("nkc,nkc->nk", p, d2 * dev)
+    m4 = np.einsum("nkc,nkc->nk", p, d2 * d2)
+    return mu, m2, m3, m4
+
+
+def expected_score(theta, thresholds) -> np.ndarray:
+    """Expected item scores E[X_i | theta], shape (n, k)."""
+    p = category_probabilities(theta, thresholds)
+    return p @ np.arange(N_CATEGORIES, dtype=np.float64)
+
+
+def default_min_answered(n_items: int) -> int:
+    """The min-answered rule: at least half the topic's scaled items, and at least 3
+    (capped at the number of items, so a topic with fewer than 3 items needs all of them)."""
+    return int(min(n_items, max(3, -(-n_items // 2))))
+
+
+# --------------------------------------------------------------------------------------
+# Solving per (mask, raw score) pattern
+# --------------------------------------------------------------------------------------
+
+def _pattern_sums(theta, d, masks):
+    """Sums over the answered items of the item score cumulants 1..4 (mean, variance,
+    third and fourth cumulant), for each pattern.  For the PCM d(kappa_r)/d(theta) =
+    kappa_{r+1}, so these give E, I = dE/dtheta, J = dI/dtheta and dJ/dtheta."""
+    mu, m2, m3, m4 = _moments(theta, d)
+    k4 = m4 - 3.0 * m2 * m2
+    w = masks.astype(np.float64)
+    return (mu * w).sum(1), (m2 * w).sum(1), (m3 * w).sum(1), (k4 * w).sum(1)
+
+
+def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prior_sd=1.0,
+                   tol=1e-10, max_iter=100):
+    """Estimate theta and SE for each pattern (mask (u, k) bool, raw score (u,)).
+
+    Safeguarded Newton iteration inside a bisection bracket, vectorised over patterns.
+    Patterns with no answered item give NaN.
+    """
+    d = _check_thresholds(thresholds)
+    masks = np.asarray(masks, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    u = masks.shape[0]
+    n_ans = masks.sum(1)
+    theta = np.full(u, np.nan)
+    se = np.full(u, np.nan)
+    ok = n_ans > 0
+    if not ok.any():
+        return theta, se
+    if method == "eap":
+        return _solve_eap(masks, scores, d, prior_mean, prior_sd)
+    if method not in ("wle", "mle"):
+        raise ValueError(f"unknown method {method!r}")
+    m = masks[ok]
+    r = scores[ok]
+    if method == "mle":
+        maxs = MAX_CODE * m.sum(1)
+        r = np.clip(r, MLE_EXTREME_ADJUST, maxs - MLE_EXTREME_ADJUST)
+
+    def f_and_df(t, mm, rr):
+        e, i2, i3, i4 = _pattern_sums(t, d, mm)
+        if method == "wle":
+            f = rr - e + i3 / (2.0 * i2)
+            df = -i2 + (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
+        else:
+            f = rr - e
+            df = -i2
+        return f, df, i2
+
+    # Bracket every root on a grid: the cumulants are evaluated once per grid point and
+    # item, and the per-pattern sums are a matrix product.
+    grid = np.linspace(-_BRACKET, _BRACKET, 61)
+    mu, m2, m3, _ = _moments(grid, d)
+    w = m.astype(np.float64)
+    e_g, i_g, j_g = w @ mu.T, w @ m2.T, w @ m3.T  # (u, G)
+    fg = r[:, None] - e_g
+    if method == "wle":
+        fg += j_g / (2.0 * i_g)
+    pos = fg > 0  # f decreases in theta; first grid point where f <= 0
+    first = np.minimum(pos.sum(1), grid.size - 1)
+    first = np.maximum(first, 1)
+    lo = grid[first - 1].copy()
+    hi = grid[first].copy()
+    f_lo = np.take_along_axis(fg, (first - 1)[:, None], 1)[:, 0]
+    f_hi = np.take_along_axis(fg, first[:, None], 1)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+    t = np.where(np.isfinite(t) & (t > lo) & (t < hi), t, 0.5 * (lo + hi))
+    active = np.ones(r.shape, dtype=bool)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        ti = t[idx]
+        f, df, _ = f_and_df(ti, m[idx], r[idx])
+        # f is decreasing in theta: f > 0 means the root lies above
+        lo[idx] = np.where(f > 0, ti, lo[idx])
+        hi[idx] = np.where(f <= 0, ti, hi[idx])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = -f / df
+        new = ti + step
+        converged = np.isfinite(step) & (np.abs(step) < tol)
+        bad = ~np.isfinite(new) | (new <= lo[idx]) | (new >= hi[idx]) | (df >= 0)
+        bad &= ~converged
+        new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), new)
+        done = converged | (hi[idx] - lo[idx] < tol)
+        t[idx] = new
+        active[idx[done]] = False
+    _, i2, _, _ = _pattern_sums(t, d, m)
+    theta[ok] = t
+    se[ok] = 1.0 / np.sqrt(i2)
+    return theta, se
+
+
+def _solve_eap(masks, scores, d, prior_mean, prior_sd, n_points=201):
+    if not prior_sd > 0:
+        raise ValueError("prior_sd must be positive")
+    nodes = prior_mean + prior_sd * np.linspace(-8.0, 8.0, n_points)
+    logprior = -0.5 * ((nodes - prior_mean) / prior_sd) ** 2
+    p = category_probabilities(nodes, d)  # (q, k, 4)
+    cum = np.concatenate([np.zeros((d.shape[0], 1)), np.cumsum(d, axis=1)], axis=1)
+    psi = nodes[:, None, None] * np.arange(N_CATEGORIES)[None, None, :] - cum[None]
+    logz = np.log(np.exp(psi - psi.max(2, keepdims=True)).sum(2)) + psi.max(2)  # (q, k)
+    del p
+    # log-likelihood up to a pattern constant: r*theta - sum_{answered} log Z_i(theta)
+    ll = scores[:, None] * nodes[None, :] - masks.astype(np.float64) @ logz.T + logprior[None, :]
+    ll -= ll.max(1, keepdims=True)
+    w = np.exp(ll)
+    w /= w.sum(1, keepdims=True)
+    mean = w @ nodes
+    sd = np.sqrt(np.maximum(w @ nodes**2 - mean**2, 0.0))
+    none = masks.sum(1) == 0
+    mean[none] = np.nan
+    sd[none] = np.nan
+    return mean, sd
+
+
+# --------------------------------------------------------------------------------------
+# Pattern keys: key = mask * (3k + 1) + raw score, mask bit i = item i answered
+# --------------------------------------------------------------------------------------
+_L = np.uint64(0x0101010101010101)
+_GATHER = np.uint64(0x0102040810204080)  # gathers the low bit of each byte into the top byte
+_THREES = np.uint64(0x0303030303030303)
+_FF = np.uint64(0xFF)
+
+
+def _swar_word(w):
+    """For uint64 words holding 8 codes (bytes 0..3 or 0xFF = missing): answered-mask
+    (bit i = byte i answered) and raw score.  In place on w (w is consumed); written with
+    in-place operations because fresh 8 MB temporaries cost more than the arithmetic."""
+    ans = np.right_shift(w, np.uint64(7))
+    ans &= _L
+    ans ^= _L  # low bit of each byte = answered
+    mask = np.multiply(ans, _GATHER)
+    mask >>= np.uint64(56)
+    ans *= _FF
+    w &= ans
+    w &= _THREES
+    w *= _L
+    w >>= np.uint64(56)
+    return mask, w
+
+
+def _keys_fast(r):
+    """Keys for 8 <= k <= 16 items via two overlapping 8-byte views of each row (no loop
+    over items or respondents)."""
+    n, k = r.shape
+    buf = np.ascontiguousarray(r)
+    dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u8"], "offsets": [0, k - 8],
+                   "itemsize": k})
+    v = buf.view(np.uint8).reshape(-1).view(dt) if n else np.zeros(0, dt)
+    mask, score = _swar_word(np.ascontiguousarray(v["a"]))
+    if k > 8:
+        sh = 8 * (16 - k)
+        b = np.ascontiguousarray(v["b"])
+        if sh:  # drop the bytes shared with "a"; fill the top with 0xFF (= missing)
+            b >>= np.uint64(sh)
+            b |= np.uint64(((1 << sh) - 1) << (64 - sh))
+        mb, sb = _swar_word(b)
+        mb <<= np.uint64(8)
+        mask |= mb
+        score += sb
+    mask *= np.uint64(3 * k + 1)
+    mask += score
+    return mask.view(np.int64)
+
+
+def _keys_generic(r):
+    n, k = r.shape
+    ans = r >= 0
+    score = np.where(ans, r, 0).sum(1, dtype=np.int64)
+    bits = np.packbits(ans, axis=1, bitorder="little").astype(np.int64)
+    mask = np.zeros(n, dtype=np.int64)
+    for j in range(bits.shape[1]):  # loop over bytes of the mask (k/8), not respondents
+        mask |= bits[:, j] << (8 * j)
+    return mask * (3 * k + 1) + score
+
+
+def pattern_keys(responses) -> np.ndarray:
+    """(mask, raw score) key per respondent; see module docstring."""
+    r = np.asarray(responses)
+    if r.dtype != np.int8:
+        r = r.astype(np.int8)
+    k = r.shape[1]
+    if k > 40:
+        raise ValueError("at most 40 items per scale")
+    if 8 <= k <= 16:
+        return _keys_fast(r)
+    return _keys_generic(r)
+
+
+def decode_keys(keys, k):
+    s = 3 * k + 1
+    keys = np.asarray(keys, dtype=np.int64)
+    mask = keys // s
+    score = keys % s
+    bits = ((mask[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
+    return bits, score
+
+
+_DENSE_LIMIT = 1 << 22
+
+
+def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior_sd=1.0,
+                   prior_mean=0.0) -> ThetaEstimate:
+    """Person estimates with thresholds fixed.
+
+    responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3).
+    min_answered: respondents with fewer answered items get NaN; default
+    ``default_min_answered(k)`` = max(3, ceil(k/2)) capped at k.  Pass 1 to score anyone
+    with at least one answer.
+    """
+    d = _check_thresholds(thresholds)
+    r = np.asarray(responses)
+    if r.ndim != 2 or r.shape[1] != d.shape[0]:
+        raise ValueError(f"responses must have shape (n, {d.shape[0]}), got {r.shape}")
+    n, k = r.shape
+    if method not in ("wle", "mle", "eap"):
+        raise ValueError(f"unknown method {method!r}")
+    if n and (r.min() < -1 or r.max() > MAX_CODE):
+        raise ValueError("response codes must be -1 (missing) or 0..3")
+    if r.dtype != np.int8:
+        r = r.astype(np.int8)
+    if min_answered is None:
+        min_answered = default_min_answered(k)
+    min_answered = max(1, int(min_answered))
+    keys = pattern_keys(r)
+    size = (1 << k) * (3 * k + 1)
+    if size <= _DENSE_LIMIT:
+        present = np.flatnonzero(np.bincount(keys, minlength=size)) if n else np.zeros(0, np.int64)
+        index = keys
+    else:
+        present, index = np.unique(keys, return_inverse=True)
+    masks, scores = decode_keys(present, k)
+    th, se = solve_patterns(masks, scores, d, method=method, prior_mean=prior_mean,
+                            prior_sd=prior_sd)
+    na = masks.sum(1)
+    low = na < min_answered
+    th[low] = np.nan
+    se[low] = np.nan
+    if size <= _DENSE_LIMIT:
+        table = np.full((size, 2), np.nan)
+        table[present, 0] = th
+        table[present, 1] = se
+        na_table = np.zeros(size, dtype=np.int64)
+        na_table[present] = na
+    else:
+        table = np.stack([th, se], axis=1)
+        na_table = na
+    out = table[index]
+    n_ans = na_table[index]
+    return ThetaEstimate(theta=out[:, 0], se=out[:, 1], n_answered=n_ans)
