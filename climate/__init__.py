@@ -1,0 +1,164 @@
+"""The school climate survey platform: a Flask application built by `create_app`."""
+import logging
+import os
+import re
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from .config import REPO_ROOT, ConfigError, load_config
+
+__all__ = ["create_app", "ConfigError"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings read from the environment (tests use it)."""
+    instance_path = os.environ.get("CLIMATE_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path),
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_instruments(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_commands(app)
+    register_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=select_locale)
+
+    from . import models
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
+
+def select_locale() -> str:
+    """Respondent pages follow the language the respondent chose; staff pages are English."""
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in ("en", "es") else "en"
+
+
+def register_instruments(app: Flask) -> None:
+    """Load and validate the questionnaires once; an invalid file stops the app with the reason."""
+    try:
+        from surveys.instruments import InstrumentError, load_instruments
+    except ImportError:  # the instrument loader has not landed yet
+        app.extensions["instruments"] = {}
+        return
+    directory = Path(app.config["INSTRUMENTS_DIR"])
+    stamp = (str(directory), tuple(sorted((p.name, p.stat().st_mtime_ns) for p in directory.glob("*.yaml"))))
+    if stamp not in _INSTRUMENT_CACHE:
+        try:
+            _INSTRUMENT_CACHE[stamp] = load_instruments(directory)
+        except InstrumentError as exc:
+            raise ConfigError(f"The questionnaires in {directory} are invalid:\n{exc}") from None
+    app.extensions["instruments"] = _INSTRUMENT_CACHE[stamp]
+
+
+# Parsed questionnaires by folder and file times: tests and CLI calls build many apps.
+_INSTRUMENT_CACHE: dict = {}
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .district import bp as district_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(district_bp)
+    for name in ("respond", "administer", "reports", "improve"):
+        try:
+            module = __import__(f"climate.{name}", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"climate.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def inject_view_functions():
+        # Templates link to a page only when its blueprint is installed.
+        return {"view_functions": app.view_functions}
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def register_security(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        # Survey links carry access codes: never pass a URL on to another site.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+
+def register_errors(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .commands import register
+
+    register(app)
+
+
+class _RedactCodes(logging.Filter):
+    """Keep access codes out of request logs so no log line ties a client to a response."""
+    PATTERN = re.compile(r"/(s|o)/[A-Za-z0-9-]+")
+
+    def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"/\1/<redacted>", record.msg)
+        if record.args:
+            record.args = tuple(self.PATTERN.sub(r"/\1/<redacted>", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
+def register_logging(app: Flask) -> None:
+    logging.getLogger("werkzeug").addFilter(_RedactCodes())

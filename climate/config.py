@@ -1,0 +1,102 @@
+"""Configuration read from the environment, with safe defaults for a new install."""
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is wrong; the message says what and how to fix it."""
+
+
+def _flag(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _instance_folder(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"The instance folder {path} cannot be written ({exc.strerror}); "
+            "fix its permissions or point CLIMATE_INSTANCE_PATH at a writable folder."
+        ) from None
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    keyfile = instance / "secret_key"
+    if keyfile.exists():
+        return keyfile.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'climate.sqlite'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL {url!r} is not a database URL; use e.g. "
+            "postgresql://user:password@host:5432/dbname, or unset it to use SQLite in the instance folder."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses {parsed.get_backend_name()!r}; this platform runs on SQLite or PostgreSQL."
+        )
+    return url
+
+
+def load_config(instance_path: str) -> dict:
+    """The settings the app needs, from the environment."""
+    instance = _instance_folder(Path(instance_path))
+    url = database_url(instance)
+    config = {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # A student may sit on one page for a whole class period; tokens live as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "SUPPRESSION_MIN": int(os.environ.get("SUPPRESSION_MIN", "10")),
+        "SIGNIN_MAX_FAILURES": 5,
+        "SIGNIN_BLOCK_SECONDS": 15 * 60,
+        "CODE_MAX_FAILURES": 10,
+        "CODE_BLOCK_SECONDS": 10 * 60,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "climate" / "translations"),
+        "INSTRUMENTS_DIR": os.environ.get("CLIMATE_INSTRUMENTS_DIR") or str(REPO_ROOT / "instruments"),
+    }
+    if url.startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    if config["SUPPRESSION_MIN"] < 5:
+        raise ConfigError("SUPPRESSION_MIN must be at least 5: smaller groups could identify respondents.")
+    return config

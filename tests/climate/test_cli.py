@@ -1,0 +1,64 @@
+"""The `climate` command as an IT person would run it: a fresh instance, bad settings, the demo."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def climate(*args, instance, env_extra=None, timeout=240):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env["CLIMATE_INSTANCE_PATH"] = str(instance)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "climate.cli", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_flask_and_our_commands(tmp_path):
+    result = climate("--help", instance=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("demo", "db", "run", "routes", "shell"):
+        assert command in result.stdout
+
+
+def test_demo_seeds_once_and_prints_passwords(tmp_path):
+    first = climate("demo", "--no-serve", instance=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "district@riverbend.example  password: " in first.stdout
+    assert "(6 schools)" in first.stdout
+    second = climate("demo", "--no-serve", instance=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "(6 schools)" in second.stdout
+    password = first.stdout.split("district@riverbend.example  password: ")[1].split()[0]
+    assert password in second.stdout  # the same accounts, not new ones
+
+    import sqlite3
+    with sqlite3.connect(tmp_path / "climate.sqlite") as conn:
+        assert conn.execute("select count(*) from district").fetchone()[0] == 1
+        assert conn.execute("select count(*) from school").fetchone()[0] == 6
+        assert conn.execute("select count(*) from user_account").fetchone()[0] == 2
+        levels = {row[0] for row in conn.execute("select level from school")}
+        assert levels == {"elementary", "middle", "high"}
+
+
+@pytest.mark.parametrize("url, message", [
+    ("definitely not a url", "is not a database URL"),
+    ("mysql://user:pw@localhost/db", "runs on SQLite or PostgreSQL"),
+    ("postgresql://user:pw@127.0.0.1:1/nowhere", "Cannot reach the database"),
+])
+def test_bad_database_settings_give_one_clear_sentence(tmp_path, url, message):
+    result = climate("demo", "--no-serve", instance=tmp_path, env_extra={"DATABASE_URL": url})
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_instance_folder_is_reported(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = climate("demo", "--no-serve", instance=blocker / "instance")
+    assert result.returncode != 0
+    assert "cannot be written" in result.stderr and "Traceback" not in result.stderr

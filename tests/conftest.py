@@ -1,0 +1,150 @@
+"""Shared fixtures: an app on a real database (SQLite by default, PostgreSQL when DATABASE_URL
+says so), a client, a CLI runner, an `auth` helper and a small two-district world."""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+_INSTANCE = tempfile.mkdtemp(prefix="climate-test-instance-")
+os.environ["CLIMATE_INSTANCE_PATH"] = _INSTANCE
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from climate import create_app  # noqa: E402
+from climate.extensions import db  # noqa: E402
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(_INSTANCE) / 'test.sqlite'}"
+PASSWORD = "correct horse battery staple"
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+    "WTF_CSRF_ENABLED": False,
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_SECURE": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "SERVER_NAME": None,
+}
+
+
+def make_app(**overrides):
+    from climate.config import database_url
+    config = dict(TEST_CONFIG)
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(Path(_INSTANCE)) if os.environ.get("DATABASE_URL") else DATABASE_URL
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """Build the schema once per run from the migrations (the only source of the schema)."""
+    import flask_migrate
+    app = make_app()
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+            path = db.engine.url.database
+            if path and os.path.exists(path):
+                os.remove(path)
+        flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
+    return True
+
+
+def _empty_all_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(t.name for t in tables))))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(_schema):
+    """The app with CSRF protection switched on, as in production."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign a test client in and out as one of the world's accounts."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def sign_in(self, email, password=PASSWORD):
+        return self._client.post("/auth/sign-in", data={"email": email, "password": password})
+
+    def sign_out(self):
+        return self._client.post("/auth/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class World:
+    """Two districts: district 1 with schools A and B, district 2 with school C; a district staff
+    account in each and a principal for A and for B."""
+
+
+@pytest.fixture
+def world(app):
+    from climate.models import District, School, User
+
+    w = World()
+    w.d1 = District(name="District One", timezone="America/Chicago")
+    w.d2 = District(name="District Two", timezone="America/New_York")
+    db.session.add_all([w.d1, w.d2])
+    db.session.flush()
+
+    def school(d, name, level="middle", low=6, high=8):
+        s = School(district_id=d.id, name=name, level=level, grade_low=low, grade_high=high,
+                   enrollment_student=200, enrollment_instructional_staff=30,
+                   enrollment_noninstructional_staff=15, enrollment_parent=150)
+        db.session.add(s)
+        return s
+
+    w.school_a = school(w.d1, "School A")
+    w.school_b = school(w.d1, "School B", "high", 9, 12)
+    w.school_c = school(w.d2, "School C")
+    db.session.flush()
+
+    def user(email, role, d, schools=()):
+        u = User(email=email, role=role, district_id=d.id)
+        u.set_password(PASSWORD)
+        u.schools = list(schools)
+        db.session.add(u)
+        return u
+
+    w.staff1 = user("staff1@d1.example", "district_staff", w.d1)
+    w.staff2 = user("staff2@d2.example", "district_staff", w.d2)
+    w.principal_a = user("principal.a@d1.example", "principal", w.d1, [w.school_a])
+    w.principal_b = user("principal.b@d1.example", "principal", w.d1, [w.school_b])
+    db.session.commit()
+    return w
