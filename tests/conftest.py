@@ -148,3 +148,33 @@ def world(app):
     w.principal_b = user("principal.b@d1.example", "principal", w.d1, [w.school_b])
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def administration(world):
+    """An open administration in district 1 (schools A and B; students, instructional staff and
+    parents; SRO module on; one custom student item), opened yesterday, closing in a week."""
+    import datetime as dt
+
+    from climate.administrations import create_administration
+
+    now = dt.datetime.now().replace(microsecond=0)
+    admin = create_administration(
+        world.d1, "Spring survey", now - dt.timedelta(days=400), now + dt.timedelta(days=400),
+        [world.school_a, world.school_b], ["student", "instructional_staff", "parent"], sro_module=True,
+        custom_items={"student": [{"text": {"en": "Do you ride the bus?", "es": "¿Vas en autobús?"},
+                                   "options": [{"en": "Yes", "es": "Sí"}, {"en": "No", "es": "No"}]}]})
+    db.session.commit()
+    return admin
+
+
+@pytest.fixture
+def issue(app):
+    """issue(administration, school, group, n) -> list of fresh access code strings."""
+    from climate.codes import issue_codes
+
+    def _issue(administration, school, group="student", n=1):
+        rows = issue_codes(administration.id, school.id, group, n)
+        db.session.commit()
+        return [r.code for r in rows]
+    return _issue
