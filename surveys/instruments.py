@@ -310,7 +310,15 @@ class Instrument:
 
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "<dict>") -> "Instrument":
-        return _build(d, source, extra_scales={})
+        """Rebuild (and validate) an instrument from to_dict() output, e.g. a pinned snapshot.
+
+        to_dict() embeds the response scales it uses, so a snapshot does not depend on the
+        current scales.yaml; a dict without a 'scales' key falls back to instruments/scales.yaml.
+        """
+        extra: dict[str, ResponseScale] = {}
+        if isinstance(d, Mapping) and "scales" not in d and (INSTRUMENTS_DIR / SCALES_FILE).exists():
+            extra = load_scales(INSTRUMENTS_DIR / SCALES_FILE)
+        return _build(d, source, extra_scales=extra)
 
 
 def _plain(obj: Any) -> Any:
