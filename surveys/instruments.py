@@ -25,9 +25,11 @@ Coding conventions
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -89,6 +91,9 @@ class ResponseScale:
     labels: Mapping[str, tuple[str, ...]]   # {"en": (4 labels), "es": (4 labels)} in display order
     favourable: str                          # "first" | "last": favourable end for a positively worded item
 
+    def __hash__(self) -> int:
+        return hash(("scale", self.id))
+
     def to_dict(self) -> dict:
         return {"labels": {lang: list(v) for lang, v in self.labels.items()}, "favourable": self.favourable}
 
@@ -105,6 +110,9 @@ class Item:
     module: str = "core"
 
     values = (1, 2, 3, 4)
+
+    def __hash__(self) -> int:
+        return hash(("item", self.id))
 
     @property
     def domain(self) -> str:
@@ -146,11 +154,32 @@ class BackgroundItem:
     multiple: bool
     prefer_not_value: int
     subgroup: str
-    module: str = "core"
+    module: str = "core"   # "sro" for the SRO presence question
+
+    def __hash__(self) -> int:
+        return hash(("background", self.id))
 
     @property
     def values(self) -> tuple[int, ...]:
         return tuple(o.value for o in self.options)
+
+    def is_valid(self, stored: int) -> bool:
+        """Is stored a possible answer? (0 = no answer is not.) Multi-select: a bitmask of option
+        values, where 'prefer not to say' cannot be combined with another option."""
+        if isinstance(stored, bool) or not isinstance(stored, (int, np.integer)):
+            return False
+        if not self.multiple:
+            return stored in self.values
+        mask = sum(self.values)
+        if stored <= 0 or stored & ~mask:
+            return False
+        return stored == self.prefer_not_value or not stored & self.prefer_not_value
+
+    def selected(self, stored: int) -> tuple[int, ...]:
+        """The option values contained in a stored answer (one for single-select items)."""
+        if not self.multiple:
+            return (stored,) if stored in self.values else ()
+        return tuple(v for v in self.values if stored & v)
 
     def option(self, value: int) -> Option:
         for o in self.options:
@@ -169,6 +198,9 @@ class CustomItem:
     id: str
     text: Mapping[str, str]
     options: tuple[Mapping[str, str], ...]
+
+    def __hash__(self) -> int:
+        return hash(("custom", self.id))
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -213,6 +245,9 @@ class Instrument:
     sro_background: tuple[BackgroundItem, ...] = ()
     scales: Mapping[str, ResponseScale] = field(default_factory=dict)
     source: str = ""
+
+    def __hash__(self) -> int:
+        return hash(("instrument", self.group, self.version))
 
     # ---- lookup
     @property
@@ -307,6 +342,12 @@ class Instrument:
             d["sro"] = {"present": self.sro_background[0].to_dict() if self.sro_background else None,
                         "items": [it.to_dict() for it in self.sro_items]}
         return d
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical JSON of to_dict(): changes whenever the content changes."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "<dict>") -> "Instrument":
@@ -707,6 +748,7 @@ def _build(data: Any, file: str, extra_scales: Mapping[str, ResponseScale]) -> I
             if "present" in sro:
                 b = _parse_background(ctx, sro["present"], 0, g, "sro present question")
                 if b is not None:
+                    b = replace(b, module="sro")
                     if g and b.id != prefix + SRO_PRESENT_SUFFIX:
                         ctx.add(b.id, f"SRO presence question must have id {prefix + SRO_PRESENT_SUFFIX}")
                     sro_bg.append(b)

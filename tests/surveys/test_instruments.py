@@ -579,3 +579,50 @@ def test_custom_items_collects_all():
         validate_custom_items([{"text": {"en": "", "es": "P"}, "options": _opt("a", "b")},
                                {"text": {"en": "Q", "es": "P"}, "options": _opt("a")}])
     assert [p.item_id for p in exc.value.problems] == ["C01", "C02"]
+
+
+# ------------------------------------------------------------------ stored background values, hashing, versions
+
+def test_background_stored_values(instruments):
+    s = instruments["student"]
+    race = s.item("S_RACE")
+    assert race.is_valid(4) and race.is_valid(1 | 16) and race.is_valid(32)
+    assert not race.is_valid(0) and not race.is_valid(64) and not race.is_valid(32 | 4)
+    assert race.selected(1 | 16) == (1, 16)
+    grade = s.item("S_GRADE")
+    assert grade.is_valid(5) and grade.is_valid(13) and grade.is_valid(99)
+    assert not grade.is_valid(4) and not grade.is_valid(0) and not grade.is_valid(True)
+    assert grade.selected(9) == (9,) and grade.selected(4) == ()
+    assert s.item("S_SRO_PRESENT").module == "sro" and grade.module == "core"
+
+
+def test_objects_are_hashable(instruments):
+    s = instruments["student"]
+    assert len({*s.items, *s.background, *s.sro_items, *s.sro_background}) == len(s.item_ids)
+    assert len(set(instruments.values())) == 4
+
+
+# An edited questionnaire is a new version. If you change a file on purpose, give it a new
+# `version` and add its fingerprint here (never change the fingerprint of a released version:
+# administrations have pinned it).
+RELEASED = {
+    ("student", "2026.1"):
+        "5b50e636fe02f52ce8a45f7539582ec570ff70df2ac9f8181e181412a1092499",
+    ("instructional_staff", "2026.1"):
+        "26b586ba0e72e7e03f72f549932c3667548f1144b57f5c507572e786c6a54957",
+    ("noninstructional_staff", "2026.1"):
+        "5074086aeca4438ae0829f44310d4d0d516f445b9a3e71452ea9b791b245bbb1",
+    ("parent", "2026.1"):
+        "2ef4277f92a3f8d3b741403e5f744a0d16c815b44017f4ea7474577c31f09a8a",
+}
+
+
+@pytest.mark.parametrize("group", RESPONDENT_GROUPS)
+def test_edited_questionnaire_needs_a_new_version(instruments, group):
+    inst = instruments[group]
+    key = (group, inst.version)
+    assert key in RELEASED, f"new version {inst.version}: add its fingerprint {inst.fingerprint} to RELEASED"
+    assert inst.fingerprint == RELEASED[key], (
+        f"{group} {inst.version} was edited: give the file a new version (e.g. bump to the next release) "
+        f"and add ({group!r}, <version>): {inst.fingerprint!r} to RELEASED")
+    assert Instrument.from_dict(inst.to_dict()).fingerprint == inst.fingerprint
