@@ -246,10 +246,10 @@ def _keys_fast(r):
     dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u8"], "offsets": [0, k - 8],
                    "itemsize": k})
     v = buf.view(np.uint8).reshape(-1).view(dt) if n else np.zeros(0, dt)
-    mask, score = _swar_word(np.ascontiguousarray(v["a"]))
+    mask, score = _swar_word(np.array(v["a"], copy=True))  # consumed in place
     if k > 8:
         sh = 8 * (16 - k)
-        b = np.ascontiguousarray(v["b"])
+        b = np.array(v["b"], copy=True)
         if sh:  # drop the bytes shared with "a"; fill the top with 0xFF (= missing)
             b >>= np.uint64(sh)
             b |= np.uint64(((1 << sh) - 1) << (64 - sh))
