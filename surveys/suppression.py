@@ -120,7 +120,8 @@ def _local_pass(n, hidden, eqs, min_n):
 
 def determined_unknowns(n, hidden, eqs, min_n):
     """The hidden cells (and small remainders) whose values follow from the published cells
-    through the equations.  Returns a list of ("cell", index) / ("rem", equation index)."""
+    through the equations.  Returns a list of (name, names in its connected group), a name
+    being ("cell", index) or ("rem", equation index)."""
     unknown = {}
     for i in range(len(n)):
         if hidden[i] and n[i] > 0:
@@ -128,7 +129,7 @@ def determined_unknowns(n, hidden, eqs, min_n):
     rows = []
     for e, (p, ch) in enumerate(eqs):
         r = _remainder(n, p, ch)
-        if 0 < r < min_n:
+        if r > 0:  # never published: always unknown, protected only when small
             unknown[("rem", e)] = len(unknown)
         row = {}
         for c, sign in [(p, 1.0)] + [(c, -1.0) for c in ch]:
@@ -175,10 +176,24 @@ def determined_unknowns(n, hidden, eqs, min_n):
         _, s, vt = np.linalg.svd(a)
         rank = int((s > 1e-9 * max(1.0, s.max() if s.size else 1.0)).sum())
         null = vt[rank:]  # rows span the null space
+        comp_names = [names[j] for j in members]
         for j, t in local.items():
+            kind, idx = names[j]
+            if kind == "rem" and _remainder(n, *eqs[idx]) >= min_n:
+                continue  # a remainder of min_n or more may be derivable
             if null.shape[0] == 0 or np.abs(null[:, t]).max() < 1e-9:
-                out.append(names[j])
+                out.append((names[j], comp_names))
     return out
+
+
+def _touches(eq_index, eq, names):
+    p, ch = eq
+    for kind, idx in names:
+        if kind == "rem" and idx == eq_index:
+            return True
+        if kind == "cell" and (idx == p or idx in ch):
+            return True
+    return False
 
 
 def suppression_mask(n, eqs, min_n=DEFAULT_MIN_N, max_rounds=1000):
@@ -192,24 +207,23 @@ def suppression_mask(n, eqs, min_n=DEFAULT_MIN_N, max_rounds=1000):
         bad = determined_unknowns(n, hidden, eqs, min_n)
         if not bad:
             return np.array(hidden, dtype=bool)
-        kind, idx = bad[0]
-        # an equation involving it with a visible member: hide the smallest visible child,
-        # or the parent if no child is visible
-        cand_eqs = [eqs[idx]] if kind == "rem" else [e for e in eqs if idx == e[0] or idx in e[1]]
+        (kind, idx), comp = bad[0]
+        # hide the smallest visible cell in an equation with the determined value; failing
+        # that, in any equation of its connected group of hidden values
+        own = [eqs[idx]] if kind == "rem" else [e for e in eqs if idx == e[0] or idx in e[1]]
+        group = [e for ei, e in enumerate(eqs) if _touches(ei, e, comp)]
         done = False
-        for p, ch in cand_eqs:
-            vis = [c for c in ch if not hidden[c] and n[c] > 0]
+        for cand in (own, group):
+            vis = sorted({c for p, ch in cand for c in ch if not hidden[c] and n[c] > 0},
+                         key=lambda c: (n[c], c))
+            if not vis:
+                vis = sorted({p for p, ch in cand if not hidden[p] and n[p] > 0},
+                             key=lambda c: (n[c], c))
             if vis:
-                hidden[min(vis, key=lambda c: (n[c], c))] = True
+                hidden[vis[0]] = True
                 done = True
                 break
-        if not done:
-            for p, ch in cand_eqs:
-                if not hidden[p]:
-                    hidden[p] = True
-                    done = True
-                    break
-        if not done:  # nothing left to hide in its equations
+        if not done:  # nothing left to hide around it
             break
     raise RuntimeError("complementary suppression did not reach a safe fixed point")
 

@@ -55,7 +55,7 @@ def recoverable(cells, true_n, min_n):
     for e, (p, ch) in enumerate(eqs):
         r = true_n[p] - sum(true_n[c] for c in ch)
         assert r >= 0
-        if 0 < r < min_n:
+        if r > 0:  # never published
             cols[("rem", e)] = len(cols)
     if not cols:
         return []
@@ -71,6 +71,10 @@ def recoverable(cells, true_n, min_n):
     rank = np.linalg.matrix_rank(a)
     out = []
     for name, j in cols.items():
+        if name[0] == "rem":
+            p, ch = eqs[name[1]]
+            if true_n[p] - sum(true_n[c] for c in ch) >= min_n:
+                continue  # big enough to be derivable
         unit = np.zeros((1, len(cols)))
         unit[0, j] = 1
         if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
