@@ -133,3 +133,17 @@ def pinned_instrument(group: AdministrationGroup) -> tuple[Instrument, tuple]:
         custom = validate_custom_items([{"text": c["text"], "options": c["options"]} for c in group.custom_items])
         _SNAPSHOT_CACHE[key] = (instrument, custom)
     return _SNAPSHOT_CACHE[key]
+
+
+def find_administration(ref: str) -> Administration:
+    """An administration by id or by exact name (for the command line)."""
+    ref = (ref or "").strip()
+    found = db.session.get(Administration, int(ref)) if ref.isdigit() else None
+    if found is None:
+        matches = db.session.scalars(select(Administration).where(Administration.name == ref)).all()
+        if len(matches) > 1:
+            raise AdministrationError(f"{len(matches)} administrations are named {ref!r}; give its id instead.")
+        found = matches[0] if matches else None
+    if found is None:
+        raise AdministrationError(f"There is no administration {ref!r}; `climate administration list` shows them.")
+    return found

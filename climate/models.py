@@ -298,7 +298,8 @@ class PersonScore(db.Model):
     __tablename__ = "person_score"
     scoring_run_id: Mapped[int] = mapped_column(ForeignKey("scoring_run.id", ondelete="CASCADE"), primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
-    scores: Mapped[dict] = mapped_column(JSON)  # measure -> {"theta", "se", "scale", "level"}
+    # {"scale": [...], "theta": [...], "se": [...]} in climate.scoring.score_measures order, None = unscored
+    scores: Mapped[dict] = mapped_column(JSON)
 
 
 class GroupResult(db.Model):

@@ -1,0 +1,329 @@
+"""Scoring an administration: stored answers -> person scale scores -> stored group results.
+
+The science is in `surveys/`; this module only moves data between the database and numpy
+arrays. Reports read the stored results of the current scoring run and never rescore.
+A scoring run is written in one transaction: a failure leaves the previous results in place."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from surveys.aggregate import item_cells, score_cells
+from surveys.calibration import calibrate, link_mean_mean
+from surveys.domain import DOMAINS
+from surveys.instruments import Instrument
+from surveys.rasch import estimate_theta
+from surveys.scales import ScaleTransform, domain_scores, topic_transform
+from surveys.subgroups import subgroup_vectors
+
+from .administrations import pinned_instrument
+from .extensions import db
+from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
+                     utcnow)
+
+class ScoringError(RuntimeError):
+    """Scoring cannot proceed; the message says why."""
+
+
+# --- answers as arrays ---------------------------------------------------------------------
+
+@dataclass
+class AnswerMatrix:
+    """Stored answers of one respondent group. raw : int64 (n_respondents, n_items), 0 = no answer."""
+    response_ids: np.ndarray
+    school_ids: np.ndarray
+    item_ids: list[str]
+    raw: np.ndarray
+
+    def columns(self, ids) -> np.ndarray:
+        index = {item: j for j, item in enumerate(self.item_ids)}
+        out = np.zeros((len(self.response_ids), len(ids)), dtype=np.int64)
+        for k, item in enumerate(ids):
+            if item in index:
+                out[:, k] = self.raw[:, index[item]]
+        return out
+
+    def column(self, item_id) -> np.ndarray:
+        return self.columns([item_id])[:, 0]
+
+
+def load_answers(administration_id: int, group: str, statuses=("submitted",)) -> AnswerMatrix:
+    """All answers of a group's responses in the given statuses, pivoted into a matrix."""
+    responses = db.session.execute(
+        select(Response.id, Response.school_id)
+        .where(Response.administration_id == administration_id, Response.respondent_group == group,
+               Response.status.in_(statuses))
+        .order_by(Response.id)).all()
+    response_ids = np.array([r[0] for r in responses], dtype=np.int64)
+    school_ids = np.array([r[1] for r in responses], dtype=np.int64)
+    rows = db.session.execute(
+        select(Answer.response_id, Answer.item_id, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.administration_id == administration_id, Response.respondent_group == group,
+               Response.status.in_(statuses))).all()
+    if not rows:
+        return AnswerMatrix(response_ids, school_ids, [], np.zeros((len(response_ids), 0), dtype=np.int64))
+    rid, item, value = (np.array(col) for col in zip(*rows))
+    item_ids, item_index = np.unique(item.astype(str), return_inverse=True)
+    raw = np.zeros((len(response_ids), len(item_ids)), dtype=np.int64)
+    raw[np.searchsorted(response_ids, rid.astype(np.int64)), item_index] = value.astype(np.int64)
+    return AnswerMatrix(response_ids, school_ids, [str(i) for i in item_ids], raw)
+
+
+# --- calibrations ----------------------------------------------------------------------------
+
+def _transforms(instrument: Instrument, thresholds: dict[str, list[float]]) -> dict[str, dict]:
+    return {topic: topic_transform(np.array([thresholds[i.id] for i in instrument.scaled_items(topic)])).to_dict()
+            for topic in instrument.scaled_topics}
+
+
+def reference_calibration(group: str, instrument: Instrument) -> Calibration:
+    """The reference calibration for a group's instrument version; the first time, the
+    instrument's own provisional thresholds become it."""
+    row = db.session.scalar(select(Calibration).where(
+        Calibration.respondent_group == group, Calibration.instrument_version == instrument.version,
+        Calibration.is_reference.is_(True)))
+    if row is not None:
+        return row
+    thresholds = {item.id: list(item.thresholds) for topic in instrument.scaled_topics
+                  for item in instrument.scaled_items(topic)}
+    row = Calibration(
+        respondent_group=group, instrument_version=instrument.version, source="provisional",
+        provisional=bool(instrument.provisional), is_reference=True, thresholds=thresholds,
+        label=f"{group} {instrument.version} thresholds shipped with the instrument",
+        transforms=_transforms(instrument, thresholds),
+        statistics={"method": str(instrument.calibration.get("method", ""))})
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+MIN_CALIBRATION_RESPONSES = 100
+
+
+def calibrate_administration(administration: Administration, make_reference: bool = False,
+                             notes: list[str] | None = None) -> list[Calibration]:
+    """New calibrations from an administration's submitted answers, linked (mean-mean over all
+    items) to the reference calibration so that scores stay on the reference scale. Groups with
+    too few responses are skipped with a note; if no group can be calibrated, ScoringError."""
+    made, skipped = [], []
+    for agroup in administration.groups:
+        instrument, _ = pinned_instrument(agroup)
+        if not instrument.scaled_topics:
+            continue
+        reference = reference_calibration(agroup.respondent_group, instrument)
+        answers = load_answers(administration.id, agroup.respondent_group)
+        if len(answers.response_ids) < MIN_CALIBRATION_RESPONSES:
+            skipped.append(f"{agroup.respondent_group.replace('_', ' ')}: only {len(answers.response_ids)} "
+                           f"submitted responses; a calibration needs at least {MIN_CALIBRATION_RESPONSES}.")
+            continue
+        thresholds, stats = {}, {"topics": {}}
+        for topic in instrument.scaled_topics:
+            ids = [i.id for i in instrument.scaled_items(topic)]
+            codes = instrument.score_codes(ids, answers.columns(ids))
+            result = calibrate(codes)
+            ref = np.array([reference.thresholds[i] for i in ids])
+            linked, shift = link_mean_mean(result.thresholds, ref, list(range(len(ids))))
+            for item, row in zip(ids, linked):
+                thresholds[item] = [float(x) for x in row]
+            stats["topics"][topic] = {
+                "reliability": float(result.reliability), "alpha": float(result.alpha), "link_shift": shift,
+                "n_persons": int(result.n_persons), "converged": bool(result.converged),
+                "items": {item: {"infit": float(fi), "outfit": float(fo)}
+                          for item, fi, fo in zip(ids, result.infit, result.outfit)}}
+        row = Calibration(
+            respondent_group=agroup.respondent_group, instrument_version=instrument.version,
+            source="administration", provisional=False, administration_id=administration.id,
+            anchored_to_id=reference.id, is_reference=False, thresholds=thresholds,
+            label=f"{agroup.respondent_group} {instrument.version} from {administration.name}",
+            transforms=_transforms(instrument, thresholds), statistics=stats)
+        db.session.add(row)
+        db.session.flush()
+        if make_reference:
+            make_reference_calibration(row)
+        made.append(row)
+    if notes is not None:
+        notes.extend(skipped)
+    if not made:
+        raise ScoringError(" ".join(skipped) or "This administration has no respondent group with scale scores.")
+    return made
+
+
+def make_reference_calibration(calibration: Calibration) -> None:
+    """Make a calibration the reference for its group and instrument version (explicit choice)."""
+    db.session.execute(update(Calibration).where(
+        Calibration.respondent_group == calibration.respondent_group,
+        Calibration.instrument_version == calibration.instrument_version).values(is_reference=False))
+    calibration.is_reference = True
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+def score_measures(instrument: Instrument) -> list[str]:
+    """The order of the measures in a stored person score: scaled topics, then the domains."""
+    return list(instrument.scaled_topics) + list(DOMAINS) if instrument.scaled_topics else []
+
+
+def _json_rows(values: np.ndarray, digits: int) -> list[list]:
+    """(n, m) floats -> n lists with NaN as None, rounded for storage."""
+    out = np.round(values, digits).astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def _nan_to_none(x):
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else round(float(x), 4)
+
+
+def score_group(administration: Administration, agroup, calibration: Calibration, min_n: int):
+    """Person scores and cells of one respondent group."""
+    instrument, _ = pinned_instrument(agroup)
+    group = agroup.respondent_group
+    answers = load_answers(administration.id, group)
+    n = len(answers.response_ids)
+    subgroups = subgroup_vectors(instrument, {b.id: answers.column(b.id) for b in instrument.background})
+    cells = []
+    person = {}
+    topics = list(instrument.scaled_topics)
+    if topics and n:
+        topic_scale = np.full((n, len(topics)), np.nan)
+        thetas, ses = np.full_like(topic_scale, np.nan), np.full_like(topic_scale, np.nan)
+        for j, topic in enumerate(topics):
+            ids = [i.id for i in instrument.scaled_items(topic)]
+            codes = instrument.score_codes(ids, answers.columns(ids))
+            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]))
+            thetas[:, j], ses[:, j] = estimate.theta, estimate.se
+            topic_scale[:, j] = ScaleTransform.from_dict(calibration.transforms[topic]).scale(estimate.theta)
+        domains = domain_scores(topic_scale, topics, group)
+        scores = np.hstack([topic_scale, domains])
+        measures = topics + list(DOMAINS)
+        kinds = ["topic"] * len(topics) + ["domain"] * len(DOMAINS)
+        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups, min_n=min_n)
+        theta_all = np.hstack([thetas, np.full((n, len(DOMAINS)), np.nan)])
+        se_all = np.hstack([ses, np.full((n, len(DOMAINS)), np.nan)])
+        person = dict(zip(answers.response_ids.tolist(), (
+            {"scale": s, "theta": t, "se": e} for s, t, e in zip(
+                _json_rows(scores, 2), _json_rows(theta_all, 4), _json_rows(se_all, 4)))))
+    item_list = list(instrument.items) + list(instrument.sro_items)
+    if n and item_list:
+        ids = [i.id for i in item_list]
+        codes = instrument.score_codes(ids, answers.columns(ids))
+        # Items are reported per school and district; subgroups are reported on scale scores.
+        cells += item_cells(codes, ids, group, answers.school_ids, None, min_n=min_n)
+    return person, cells
+
+
+def score_administration(administration: Administration, trigger: str = "manual") -> ScoringRun:
+    """Score every respondent group and store the results as the administration's current run."""
+    min_n = current_app.config["SUPPRESSION_MIN"]
+    calibrations = {}
+    run = ScoringRun(administration_id=administration.id, calibrations={}, min_n=min_n, trigger=trigger)
+    db.session.add(run)
+    db.session.flush()
+    n_scored = 0
+    for agroup in administration.groups:
+        instrument, _ = pinned_instrument(agroup)
+        calibration = reference_calibration(agroup.respondent_group, instrument)
+        calibrations[agroup.respondent_group] = calibration.id
+        person, cells = score_group(administration, agroup, calibration, min_n)
+        n_scored += len(person)
+        if person:
+            db.session.execute(insert(PersonScore), [
+                {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])
+        if cells:
+            db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in cells])
+    db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
+                       .values(is_current=False))
+    run.calibrations, run.n_scored, run.is_current = calibrations, n_scored, True
+    db.session.commit()
+    return run
+
+
+def _cell_row(run_id: int, cell: dict) -> dict:
+    row = {k: cell.get(k) for k in GroupResult.CELL_KEYS if k != "group"}
+    row["respondent_group"] = cell["group"]
+    row["scoring_run_id"] = run_id
+    for key in ("mean", "se", "ci_low", "ci_high", "pct_favourable"):
+        row[key] = _nan_to_none(row[key])
+    for key in ("pct_levels", "pct"):
+        if row[key] is not None:
+            row[key] = [round(float(x), 3) for x in row[key]]
+    if row["counts"] is not None:
+        row["counts"] = [int(x) for x in row["counts"]]
+    if row["n"] is not None:
+        row["n"] = int(row["n"])
+    return row
+
+
+def current_run(administration_id: int) -> ScoringRun | None:
+    return db.session.scalar(select(ScoringRun).where(
+        ScoringRun.administration_id == administration_id, ScoringRun.is_current.is_(True)))
+
+
+# --- closing ---------------------------------------------------------------------------------------
+
+def process_closed(now: dt.datetime | None = None, trigger: str = "close") -> list[int]:
+    """Close out and score every administration whose window has closed and that has not been
+    processed yet. Each is claimed with a conditional UPDATE, so two workers never both do it."""
+    now = now or utcnow()
+    due = db.session.scalars(select(Administration.id).where(
+        Administration.closes_at <= now, Administration.closed_processed_at.is_(None))).all()
+    done = []
+    for admin_id in due:
+        claimed = db.session.execute(update(Administration).where(
+            Administration.id == admin_id, Administration.closed_processed_at.is_(None))
+            .values(closed_processed_at=now)).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        administration = db.session.get(Administration, admin_id)
+        try:
+            from .survey import close_out
+        except ImportError:  # the respondent side has not landed
+            close_out = None
+        if close_out is not None:
+            close_out(administration)
+            db.session.commit()
+        score_administration(administration, trigger=trigger)
+        done.append(admin_id)
+    return done
+
+
+_last_check = {"at": 0.0}
+_lock = threading.Lock()
+
+
+def register_close_watch(app) -> None:
+    """Score administrations soon after they close: at most once a minute per process, a request
+    checks for closed, unprocessed administrations and scores them in a background thread (the
+    `climate process-closed` command does the same from cron)."""
+    @app.before_request
+    def _watch():
+        if not app.config.get("SCORE_ON_CLOSE", True):
+            return
+        now = time.monotonic()
+        with _lock:
+            if now - _last_check["at"] < app.config.get("CLOSE_CHECK_SECONDS", 60):
+                return
+            _last_check["at"] = now
+        if db.session.scalar(select(Administration.id).where(
+                Administration.closes_at <= utcnow(), Administration.closed_processed_at.is_(None)).limit(1)) is None:
+            return
+        if app.config.get("TESTING"):
+            process_closed()
+            return
+        real_app = app._get_current_object() if hasattr(app, "_get_current_object") else app
+
+        def work():
+            with real_app.app_context():
+                try:
+                    process_closed()
+                except Exception:  # logged; the next check retries nothing already claimed
+                    real_app.logger.exception("Scoring a closed administration failed")
+        threading.Thread(target=work, daemon=True).start()
