@@ -1,0 +1,105 @@
+"""Reading stored results: the one place reports, recommendations and exports get their numbers.
+
+Everything here reads the current scoring run's stored cells; nothing rescores."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Administration, Calibration, GroupResult, Response, School, ScoringRun
+
+
+def current_run(administration_id: int) -> ScoringRun | None:
+    return db.session.scalar(select(ScoringRun).where(
+        ScoringRun.administration_id == administration_id, ScoringRun.is_current.is_(True)))
+
+
+def cells(run: ScoringRun, *, school_id: int | None | str = "any", group: str | None = None,
+          measure_kind: str | None = None, measure: str | None = None,
+          subgroup: str | None | bool = False) -> list[dict]:
+    """Stored cells of a run as plain dicts. school_id=None means the district cells; "any" all.
+    subgroup=False: whole-group cells only; True: every subgroup cell; a name: that variable."""
+    query = select(GroupResult).where(GroupResult.scoring_run_id == run.id)
+    if school_id != "any":
+        query = query.where(GroupResult.school_id.is_(None) if school_id is None else GroupResult.school_id == school_id)
+    if group:
+        query = query.where(GroupResult.respondent_group == group)
+    if measure_kind:
+        query = query.where(GroupResult.measure_kind == measure_kind)
+    if measure:
+        query = query.where(GroupResult.measure == measure)
+    if subgroup is False:
+        query = query.where(GroupResult.subgroup.is_(None))
+    elif subgroup is True:
+        query = query.where(GroupResult.subgroup.is_not(None))
+    elif subgroup is not None:
+        query = query.where(GroupResult.subgroup == subgroup)
+    return [row.as_cell() for row in db.session.scalars(query.order_by(GroupResult.id))]
+
+
+def index_cells(rows: list[dict]) -> dict[tuple, dict]:
+    """Cells keyed by (school_id, group, measure_kind, measure, subgroup, subgroup_value)."""
+    return {(c["school_id"], c["group"], c["measure_kind"], c["measure"], c["subgroup"], c["subgroup_value"]): c
+            for c in rows}
+
+
+def run_calibrations(run: ScoringRun) -> dict[str, Calibration]:
+    ids = list(run.calibrations.values())
+    rows = db.session.scalars(select(Calibration).where(Calibration.id.in_(ids))).all() if ids else []
+    by_id = {c.id: c for c in rows}
+    return {group: by_id[cid] for group, cid in run.calibrations.items() if cid in by_id}
+
+
+def is_provisional(run: ScoringRun) -> bool:
+    """True while any calibration used by the run is provisional (reports show a notice)."""
+    return any(c.provisional for c in run_calibrations(run).values())
+
+
+def scored_administrations(district_id: int) -> list[Administration]:
+    """The district's administrations that have stored results, newest close date first."""
+    return db.session.scalars(
+        select(Administration).join(ScoringRun, ScoringRun.administration_id == Administration.id)
+        .where(Administration.district_id == district_id, ScoringRun.is_current.is_(True))
+        .order_by(Administration.closes_at.desc())).all()
+
+
+def previous_administration(administration: Administration, school_id: int | None = None) -> Administration | None:
+    """The latest earlier scored administration of the same district (including the school, if
+    given) whose results were made with the same calibrations: the base for trends and declines."""
+    run = current_run(administration.id)
+    if run is None:
+        return None
+    for earlier in scored_administrations(administration.district_id):
+        if earlier.closes_at >= administration.closes_at or earlier.id == administration.id:
+            continue
+        if school_id is not None and school_id not in {s.id for s in earlier.schools}:
+            continue
+        other = current_run(earlier.id)
+        shared = set(run.calibrations) & set(other.calibrations)
+        if shared and all(run.calibrations[g] == other.calibrations[g] for g in shared):
+            return earlier
+    return None
+
+
+def response_counts(administration_id: int) -> dict[tuple[int, str], dict[str, int]]:
+    """(school id, group) -> {"started": n, "submitted": n} with one GROUP BY query."""
+    rows = db.session.execute(
+        select(Response.school_id, Response.respondent_group, Response.status, func.count())
+        .where(Response.administration_id == administration_id)
+        .group_by(Response.school_id, Response.respondent_group, Response.status)).all()
+    out: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"started": 0, "submitted": 0})
+    for school_id, group, status, n in rows:
+        out[(school_id, group)]["started"] += n
+        if status == "submitted":
+            out[(school_id, group)]["submitted"] += n
+    return dict(out)
+
+
+def response_rates(administration: Administration, school: School) -> dict[str, tuple[int, int]]:
+    """group -> (submitted, enrollment) for one school."""
+    counts = response_counts(administration.id)
+    return {g.respondent_group: (counts.get((school.id, g.respondent_group), {}).get("submitted", 0),
+                                 school.enrollment(g.respondent_group))
+            for g in administration.groups}
