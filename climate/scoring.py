@@ -24,6 +24,7 @@ from surveys.subgroups import subgroup_vectors
 
 from .administrations import pinned_instrument
 from .extensions import db
+from .results import current_run  # noqa: F401 (re-exported for callers)
 from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
                      utcnow)
 
@@ -259,11 +260,6 @@ def _cell_row(run_id: int, cell: dict) -> dict:
     if row["n"] is not None:
         row["n"] = int(row["n"])
     return row
-
-
-def current_run(administration_id: int) -> ScoringRun | None:
-    return db.session.scalar(select(ScoringRun).where(
-        ScoringRun.administration_id == administration_id, ScoringRun.is_current.is_(True)))
 
 
 # --- closing ---------------------------------------------------------------------------------------
