@@ -99,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(district_bp)
-    for name in ("respond", "administer", "reports", "improve"):
+    for name in ("respond", "administer", "reports", "improve", "exports"):
         try:
             module = __import__(f"climate.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:
