@@ -1,0 +1,311 @@
+"""The respondent pages as a respondent meets them: code entry, consent, pages, review, submit,
+languages, open links and the friendly refusals."""
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from climate.extensions import db
+from climate.models import AccessCode, Administration, OpenLink, Response
+
+from .respond_helpers import (answers_for, consent, main_text, pages_for, response_row, stored,
+                              stored_answers)
+
+UNUSABLE = "This code can&#39;t be used right now. Check it and try again, or ask the person who gave it to you."
+
+
+def test_code_entry_page_in_english_and_spanish(client, administration):
+    page = client.get("/s")
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text and "Enter your code" in page.text
+    assert 'name="code"' in page.text and '<label for="code">' in page.text
+    assert "Sign in" not in page.text and 'aria-label="Main"' not in page.text  # no staff navigation
+    es = client.get("/s?lang=es")
+    assert '<html lang="es">' in es.text and "Escribe tu código" in es.text
+    # The choice sticks for the rest of the visit.
+    assert "Escribe tu código" in client.get("/s").text
+
+
+def test_a_typed_code_opens_the_consent_page(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    typed = code.replace("-", " ").lower()
+    entered = client.post("/s", data={"code": typed})
+    assert entered.status_code == 302 and entered.location.endswith(f"/s/{code}")
+    opened = client.get(entered.location)
+    assert opened.location.endswith(f"/s/{code}/consent")
+    page = client.get(opened.location)
+    assert "Do you want to take the survey?" in page.text
+    assert "Yes, start the survey" in page.text and "No, I do not want to take it" in page.text
+    # Nothing is stored before consent.
+    assert response_row(code) is None
+
+
+def _make_unusable_codes(administration, world, issue, client):
+    fresh, submitted, opted = issue(administration, world.school_a, n=3)
+    consent(client, submitted)
+    client.post(f"/s/{submitted}/submit")
+    client.post(f"/s/{opted}/consent", data={"choice": "no"})
+    from climate.administrations import create_administration
+    now = dt.datetime.now()
+    past = create_administration(world.d1, "Last year", now - dt.timedelta(days=30), now - dt.timedelta(days=2),
+                                 [world.school_a], ["student"])
+    db.session.commit()
+    closed = issue(past, world.school_a)[0]
+    return {"unknown": "ZZZZ-ZZZZ-ZZ", "garbage": "not a code!", "submitted": submitted, "opted_out": opted,
+            "closed": closed}
+
+
+def test_every_unusable_code_gets_the_same_friendly_message(app, administration, world, issue):
+    setup = app.test_client()
+    codes = _make_unusable_codes(administration, world, issue, setup)
+    seen = set()
+    for reason, code in codes.items():
+        client = app.test_client()  # a stranger: no session from the setup client
+        direct = client.get(f"/s/{code}")
+        typed = client.post("/s", data={"code": code})
+        assert direct.status_code == 404, reason
+        assert typed.status_code == 404, reason
+        assert UNUSABLE in direct.text and UNUSABLE in typed.text, reason
+        seen.add(main_text(direct.text))
+    assert len(seen) == 1  # nothing tells a stranger which codes exist
+
+
+def test_failed_codes_are_throttled_per_client(app, administration, world, issue):
+    app.config["CODE_MAX_FAILURES"] = 3
+    good = issue(administration, world.school_a)[0]
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/s", data={"code": "ZZZZ-ZZZZ-ZZ"}).status_code == 404
+    blocked = client.post("/s", data={"code": good})
+    assert blocked.status_code == 429 and "Please wait" in blocked.text and blocked.headers["Retry-After"]
+    assert client.get(f"/s/{good}").status_code == 429
+    # Another client (another address) is not blocked.
+    other = app.test_client()
+    assert other.post("/s", data={"code": good}, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+
+
+def test_declining_opts_the_code_out(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    declined = client.post(f"/s/{code}/consent", data={"choice": "no"})
+    assert declined.location.endswith("/s/declined")
+    assert "You chose not to take the survey" in client.get(declined.location).text
+    row = db.session.scalar(select(AccessCode).where(AccessCode.code == code))
+    db.session.refresh(row)
+    assert row.status == "opted_out" and response_row(code) is None
+    assert client.get(f"/s/{code}").status_code == 404
+
+
+def test_declining_after_starting_deletes_the_started_answers(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "1"})
+    assert response_row(code) is not None
+    client.post(f"/s/{code}/consent", data={"choice": "no"})
+    assert response_row(code) is None and stored_answers(code) == {}
+
+
+def test_whole_survey_walk_saves_every_page_then_submits_once(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    pages = pages_for(administration)
+    assert consent(client, code).location.endswith(f"/s/{code}/p/1")
+    expected = {}
+    for page in pages:
+        shown = client.get(f"/s/{code}/p/{page.number}")
+        assert shown.status_code == 200
+        assert f"Page {page.number} of {len(pages)}" in shown.text
+        assert f'<progress id="progress" max="{len(pages)}" value="{page.number}">' in shown.text
+        assert shown.text.count("<fieldset") == len(page.items) <= 10
+        assert shown.text.count("<legend>") == len(page.items)
+        form = answers_for(page, pick=page.number)
+        moved = client.post(f"/s/{code}/p/{page.number}", data={**form, "action": "next"})
+        assert moved.status_code == 302
+        expected.update(stored(form, page))
+        assert stored_answers(code) == expected  # saved on every page: a closed browser loses nothing
+    assert moved.location.endswith(f"/s/{code}/review")
+    review = client.get(moved.location)
+    assert review.text.count(">Change<") == len(pages)
+    assert f"You answered {len(expected)} of {len(expected)} questions" in review.text
+    done = client.post(f"/s/{code}/submit")
+    assert done.location.endswith("/s/thanks")
+    assert "Your answers have been submitted" in client.get(done.location).text
+    row = response_row(code)
+    assert row.status == "submitted" and row.submitted_on == dt.date.today()
+    # After submit nothing can change: friendly message, answers untouched.
+    again = client.post(f"/s/{code}/p/1", data={"action": "next"})
+    assert "already submitted this survey" in again.text
+    assert client.post(f"/s/{code}/submit").location.endswith("/s/thanks")  # a double click is harmless
+    assert stored_answers(code) == expected
+    assert db.session.scalar(select(db.func.count()).select_from(Response)) == 1
+
+
+def test_topic_pages_come_first_then_sro_custom_and_background(client, administration, world, issue):
+    pages = pages_for(administration)
+    kinds = [p.kind for p in pages]
+    assert kinds[-3:] == ["sro", "custom", "background"] and set(kinds[:-3]) == {"topic"}
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    sro = client.get(f"/s/{code}/p/{len(pages) - 2}").text
+    assert "Police officers at school" in sro and "school resource officer" in sro
+    custom = client.get(f"/s/{code}/p/{len(pages) - 1}").text
+    assert "Do you ride the bus?" in custom and 'type="radio"' in custom
+    background = client.get(f"/s/{code}/p/{len(pages)}").text
+    assert "About you" in background
+    assert re.search(r'type="checkbox" id="S_RACE-1" name="S_RACE"', background)
+    assert 'type="radio" id="S_GRADE-9" name="S_GRADE"' in background
+
+
+def test_parent_survey_has_no_sro_page(client, administration, world, issue):
+    code = issue(administration, world.school_a, "parent")[0]
+    assert "sro" not in [p.kind for p in pages_for(administration, "parent")]
+    assert consent(client, code).status_code == 302
+
+
+def test_race_takes_several_choices_but_not_prefer_not_with_others(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    last = len(pages_for(administration))
+    client.post(f"/s/{code}/p/{last}", data={"S_RACE": ["2", "16"], "S_GRADE": "7"})
+    assert stored_answers(code) == {"S_RACE": 18, "S_GRADE": 7}
+    page = client.get(f"/s/{code}/p/{last}").text
+    assert 'id="S_RACE-2" name="S_RACE" value="2" checked' in page and 'value="16" checked' in page
+    mixed = client.post(f"/s/{code}/p/{last}", data={"S_RACE": ["2", "32"], "S_GRADE": "8"})
+    assert mixed.status_code == 200 and "Prefer not to say" in mixed.text and 'aria-describedby="S_RACE-error"' in mixed.text
+    assert stored_answers(code) == {"S_RACE": 18, "S_GRADE": 7}  # nothing on that page saved
+
+
+def test_a_page_post_replaces_that_pages_answers(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "1", "S_CUL_02": "2"})
+    client.post(f"/s/{code}/p/2", data={"S_REL_01": "3"})
+    client.post(f"/s/{code}/p/1", data={"S_CUL_02": "4"})
+    assert stored_answers(code) == {"S_CUL_02": 4, "S_REL_01": 3}
+    page = client.get(f"/s/{code}/p/1").text
+    assert 'name="S_CUL_02" value="4" checked' in page and "checked" not in page.split("S_CUL_02")[0]
+
+
+def test_every_item_may_be_skipped(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    for n in range(1, len(pages_for(administration)) + 1):
+        assert client.post(f"/s/{code}/p/{n}", data={"action": "next"}).status_code == 302
+    assert "You answered 0 of" in client.get(f"/s/{code}/review").text
+    assert client.post(f"/s/{code}/submit").status_code == 302
+    assert response_row(code).status == "submitted"
+
+
+def test_back_goes_to_the_previous_page_after_saving(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    back = client.post(f"/s/{code}/p/3", data={"S_PAR_01": "2", "action": "back"})
+    assert back.location.endswith(f"/s/{code}/p/2")
+    assert stored_answers(code) == {"S_PAR_01": 2}
+    assert client.post(f"/s/{code}/p/1", data={"action": "back"}).location.endswith("/consent")
+
+
+def test_reopening_resumes_after_the_last_answered_page(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    assert client.get(f"/s/{code}").location.endswith(f"/s/{code}/p/1")  # nothing answered yet
+    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "1"})
+    client.post(f"/s/{code}/p/3", data={"S_PAR_01": "2"})
+    client.post(f"/s/{code}/p/4", data={})  # a skipped page after the last answered one
+    assert client.get(f"/s/{code}").location.endswith(f"/s/{code}/p/4")
+    last = len(pages_for(administration))
+    client.post(f"/s/{code}/p/{last}", data={"S_GRADE": "9"})
+    assert client.get(f"/s/{code}").location.endswith(f"/s/{code}/review")
+
+
+def test_language_switch_button_saves_then_shows_spanish(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    page = client.get(f"/s/{code}/p/1").text
+    assert 'form="page-form" name="action" value="lang-es" lang="es"' in page
+    switched = client.post(f"/s/{code}/p/1", data={"S_CUL_01": "2", "action": "lang-es"})
+    assert switched.location.endswith(f"/s/{code}/p/1?lang=es")
+    es = client.get(switched.location).text
+    assert '<html lang="es">' in es and "Página 1 de" in es and "Muy de acuerdo" in es
+    assert "Los adultos de esta escuela" in es
+    assert 'name="S_CUL_01" value="2" checked' in es
+    assert stored_answers(code) == {"S_CUL_01": 2}
+    assert response_row(code).language == "es"
+    # Spanish sticks on every page, and switches back the same way.
+    assert "Revisa tus respuestas" in client.get(f"/s/{code}/review").text
+    back = client.post(f"/s/{code}/p/1", data={"S_CUL_01": "2", "action": "lang-en"})
+    assert "Strongly agree" in client.get(back.location).text
+
+
+@pytest.mark.parametrize("path", ["/s", "/s/declined", "/s/thanks", "/s/ZZZZ-ZZZZ-ZZ"])
+def test_every_page_has_a_language_link(client, administration, path):
+    en = client.get(path).text
+    assert 'lang="es" hreflang="es"' in en and ">Español<" in en
+    es = client.get(path + "?lang=es").text
+    assert '<html lang="es">' in es and ">English<" in es
+
+
+def _open_link(administration, school, group="student", token="T" * 20):
+    link = OpenLink(token=token, administration_id=administration.id, school_id=school.id, respondent_group=group)
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def test_open_link_gives_each_visitor_a_code_kept_in_a_cookie(app, administration, world):
+    link = _open_link(administration, world.school_a)
+    first = app.test_client()
+    visit = first.get(f"/o/{link.token}")
+    assert visit.status_code == 302
+    code = visit.location.rsplit("/", 1)[1]
+    cookie = visit.headers["Set-Cookie"]
+    assert f"climate_open_{link.id}={code}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie and "Expires=" in cookie
+    closes = administration.closes_at
+    assert closes.strftime("%d %b %Y") in cookie
+    row = db.session.scalar(select(AccessCode).where(AccessCode.code == code))
+    assert row.source == "open_link" and row.school_id == world.school_a.id and row.respondent_group == "student"
+    # The same browser comes back: same code, resumed.
+    consent(first, code)
+    first.post(f"/s/{code}/p/1", data={"S_CUL_01": "3"})
+    again = first.get(f"/o/{link.token}")
+    assert again.location.endswith(f"/s/{code}")
+    assert first.get(again.location).location.endswith(f"/s/{code}/p/2")
+    # Another visitor gets another code.
+    other = app.test_client().get(f"/o/{link.token}")
+    assert other.location.rsplit("/", 1)[1] != code
+    # After submitting, the link gives a fresh code.
+    first.post(f"/s/{code}/submit")
+    assert first.get(f"/o/{link.token}").location.rsplit("/", 1)[1] != code
+
+
+def test_unknown_or_closed_open_link_gets_the_friendly_message(client, administration, world):
+    unknown = client.get("/o/nope")
+    assert unknown.status_code == 404 and UNUSABLE in unknown.text
+    link = _open_link(administration, world.school_a)
+    administration.closes_at = dt.datetime.utcnow() - dt.timedelta(minutes=1)
+    administration.opens_at = administration.closes_at - dt.timedelta(days=3)
+    db.session.commit()
+    closed = client.get(f"/o/{link.token}")
+    assert closed.status_code == 404 and UNUSABLE in closed.text
+    assert db.session.scalar(select(db.func.count()).select_from(AccessCode)) == 0
+
+
+def test_respondent_arriving_after_close_gets_the_out_of_window_message(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "1"})
+    db.session.get(Administration, administration.id).closes_at = dt.datetime.utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    late = client.post(f"/s/{code}/p/2", data={"S_REL_01": "1"})
+    assert late.status_code == 404 and UNUSABLE in late.text
+    assert client.get(f"/s/{code}").status_code == 404
+    assert stored_answers(code) == {"S_CUL_01": 1}
+
+
+def test_pages_work_without_javascript(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    pages = [client.get("/s").text, client.get(f"/s/{code}/consent").text]
+    consent(client, code)
+    pages += [client.get(f"/s/{code}/p/1").text, client.get(f"/s/{code}/review").text]
+    for html in pages:
+        assert "<script" not in html and " onclick" not in html and "style=" not in html  # the CSP forbids both
