@@ -35,6 +35,7 @@ import numpy as np
 N_CATEGORIES = 4
 MAX_CODE = N_CATEGORIES - 1
 MLE_EXTREME_ADJUST = 0.3
+_EXP_FLOOR = 40.0
 _BRACKET = 30.0  # logits; every estimate lies well inside +-_BRACKET
 
 
@@ -63,6 +64,7 @@ def category_probabilities(theta, thresholds) -> np.ndarray:
     x = np.arange(N_CATEGORIES, dtype=np.float64)
     psi = th[:, None, None] * x[None, None, :] - cum[None, :, :]
     psi -= psi.max(axis=2, keepdims=True)
+    np.maximum(psi, -_EXP_FLOOR, out=psi)  # avoid slow underflow; < 1e-17 relative
     np.exp(psi, out=psi)
     psi /= psi.sum(axis=2, keepdims=True)
     return psi
@@ -99,20 +101,22 @@ def default_min_answered(n_items: int) -> int:
 
 def _pattern_sums(theta, d, masks):
     """Sums over the answered items of the item score cumulants 1..4 (mean, variance,
-    third and fourth cumulant), for each pattern.  For the PCM d(kappa_r)/d(theta) =
-    kappa_{r+1}, so these give E, I = dE/dtheta, J = dI/dtheta and dJ/dtheta."""
-    mu, m2, m3, m4 = _moments(theta, d)
-    k4 = m4 - 3.0 * m2 * m2
+    third and fourth cumulant), for each pattern (theta (u,), masks (u, k) bool).  For the
+    PCM d(kappa_r)/d(theta) = kappa_{r+1}, so these give E, I = dE/dtheta, J = dI/dtheta
+    and dJ/dtheta.  Written as a few passes over (u, k) slabs, one per category."""
+    r1, var, k3, k4 = _item_cumulants(theta, d)
     w = masks.astype(np.float64)
-    return (mu * w).sum(1), (m2 * w).sum(1), (m3 * w).sum(1), (k4 * w).sum(1)
+    return (np.einsum("uk,uk->u", r1, w), np.einsum("uk,uk->u", var, w),
+            np.einsum("uk,uk->u", k3, w), np.einsum("uk,uk->u", k4, w))
 
 
 def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prior_sd=1.0,
                    tol=1e-10, max_iter=100):
     """Estimate theta and SE for each pattern (mask (u, k) bool, raw score (u,)).
 
-    Safeguarded Newton iteration inside a bisection bracket, vectorised over patterns.
-    Patterns with no answered item give NaN.
+    Vectorised over patterns: tabulate-and-interpolate with an exact Newton polish
+    (_solve_interp), and a safeguarded Newton/bisection solver for any pattern whose checks
+    fail.  Patterns with no answered item give NaN.
     """
     d = _check_thresholds(thresholds)
     masks = np.asarray(masks, dtype=bool)
@@ -133,7 +137,101 @@ def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prio
     if method == "mle":
         maxs = MAX_CODE * m.sum(1)
         r = np.clip(r, MLE_EXTREME_ADJUST, maxs - MLE_EXTREME_ADJUST)
+    t, s, good = _solve_interp(m, r, d, method)
+    if not good.all():
+        bad = ~good
+        t[bad], s[bad] = _solve_newton(m[bad], r[bad], d, method, tol, max_iter)
+    theta[ok] = t
+    se[ok] = s
+    return theta, se
 
+
+def _item_cumulants(theta, d):
+    """Item score cumulants 1..4 at each theta: four (len(theta), k) arrays."""
+    t = np.asarray(theta, dtype=np.float64)[:, None]
+    cum = np.cumsum(d, axis=1)
+    l1 = t - cum[None, :, 0]
+    l2 = 2.0 * t - cum[None, :, 1]
+    l3 = 3.0 * t - cum[None, :, 2]
+    mx = np.maximum(np.maximum(l1, l2), np.maximum(l3, 0.0))
+    e0 = np.exp(np.maximum(-mx, -_EXP_FLOOR))
+    e1 = np.exp(np.maximum(l1 - mx, -_EXP_FLOOR))
+    e2 = np.exp(np.maximum(l2 - mx, -_EXP_FLOOR))
+    e3 = np.exp(np.maximum(l3 - mx, -_EXP_FLOOR))
+    z = e0 + e1 + e2 + e3
+    r1 = (e1 + 2.0 * e2 + 3.0 * e3) / z
+    r2 = (e1 + 4.0 * e2 + 9.0 * e3) / z
+    r3 = (e1 + 8.0 * e2 + 27.0 * e3) / z
+    r4 = (e1 + 16.0 * e2 + 81.0 * e3) / z
+    r1sq = r1 * r1
+    var = r2 - r1sq
+    k3 = r3 - 3.0 * r1 * r2 + 2.0 * r1sq * r1
+    mu4 = r4 - 4.0 * r1 * r3 + 6.0 * r1sq * r2 - 3.0 * r1sq * r1sq
+    return r1, var, k3, mu4 - 3.0 * var * var
+
+
+_GRID_STEP = 0.025
+
+
+def _solve_interp(m, r, d, method):
+    """Solve every pattern at once by tabulating, per distinct answered-items mask, the
+    estimating function on a fine theta grid (a matrix product), locating each root's grid
+    interval, inverting the cubic Hermite interpolant there, and polishing with one exact
+    Newton step.  Returns (theta, se, good); good is False where the checks fail (non-
+    monotone function or a polish step that is not tiny), to be solved by _solve_newton."""
+    k = d.shape[0]
+    mint = m.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64)) if k < 63 else None
+    if mint is None:
+        return np.full(r.shape, np.nan), np.full(r.shape, np.nan), np.zeros(r.shape, bool)
+    umask, mi = np.unique(mint, return_inverse=True)
+    w = ((umask[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)  # (M, k)
+    grid = np.arange(-_BRACKET, _BRACKET + _GRID_STEP / 2, _GRID_STEP)
+    c1, c2, c3, c4 = _item_cumulants(grid, d)
+    e, i2, i3, i4 = w @ c1.T, w @ c2.T, w @ c3.T, w @ c4.T  # (M, G)
+    if method == "wle":
+        g = e - i3 / (2.0 * i2)
+        dg = i2 - (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
+    else:
+        g, dg = e, i2
+    G = grid.size
+    # global search: rows are increasing, offset them so the flattened table is sorted
+    span = float(np.max(np.abs(g))) * 2.0 + 10.0
+    off = (np.arange(umask.size) * span)[:, None]
+    flat = (g + off).ravel()
+    target = r + mi * span
+    pos = np.searchsorted(flat, target, side="right") - 1 - mi * G  # interval index
+    # (far out in the tails g is flat to rounding noise, never near a valid raw score;
+    # the located interval is checked to increase and the root is checked by the polish)
+    j = np.clip(pos, 0, G - 2)
+    g0, g1 = g[mi, j], g[mi, j + 1]
+    inside = (pos >= 0) & (pos < G - 1) & (g1 > g0) & (g0 <= r) & (r <= g1)
+    s0, s1 = dg[mi, j] * _GRID_STEP, dg[mi, j + 1] * _GRID_STEP
+    # Hermite cubic H(x) on x in [0, 1]; solve H(x) = r by Newton from the linear guess
+    x = np.clip((r - g0) / np.where(g1 > g0, g1 - g0, 1.0), 0.0, 1.0)
+    a3 = 2 * g0 - 2 * g1 + s0 + s1
+    a2 = -3 * g0 + 3 * g1 - 2 * s0 - s1
+    for _ in range(4):
+        h = ((a3 * x + a2) * x + s0) * x + g0 - r
+        dh = (3 * a3 * x + 2 * a2) * x + s0
+        x = np.clip(x - h / np.where(dh > 0, dh, 1.0), 0.0, 1.0)
+    t = grid[j] + x * _GRID_STEP
+    # one exact Newton step
+    ee, ii, jj, kk = _pattern_sums(t, d, m)
+    if method == "wle":
+        f = r - ee + jj / (2.0 * ii)
+        df = -ii + (kk * ii - jj * jj) / (2.0 * ii * ii)
+    else:
+        f = r - ee
+        df = -ii
+    step = -f / df
+    t = t + step
+    se = 1.0 / np.sqrt(ii + jj * step)
+    good = inside & np.isfinite(t) & (np.abs(step) < 1e-5) & (df < 0)
+    return t, se, good
+
+
+def _solve_newton(m, r, d, method, tol=1e-10, max_iter=100):
+    """Safeguarded Newton inside a bisection bracket (the robust fallback)."""
     def f_and_df(t, mm, rr):
         e, i2, i3, i4 = _pattern_sums(t, d, mm)
         if method == "wle":
@@ -184,9 +282,7 @@ def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prio
         t[idx] = new
         active[idx[done]] = False
     _, i2, _, _ = _pattern_sums(t, d, m)
-    theta[ok] = t
-    se[ok] = 1.0 / np.sqrt(i2)
-    return theta, se
+    return t, 1.0 / np.sqrt(i2)
 
 
 def _solve_eap(masks, scores, d, prior_mean, prior_sd, n_points=201):
