@@ -170,7 +170,8 @@ def _item_cumulants(theta, d):
     return r1, var, k3, mu4 - 3.0 * var * var
 
 
-_GRID_STEP = 0.025
+_GRID_STEP = 0.05  # Hermite error ~1e-7 before the exact polish step
+_GRID_MARGIN = 10.0  # logits beyond the extreme thresholds (roots outside: Newton fallback)
 
 
 def _solve_interp(m, r, d, method):
@@ -185,7 +186,9 @@ def _solve_interp(m, r, d, method):
         return np.full(r.shape, np.nan), np.full(r.shape, np.nan), np.zeros(r.shape, bool)
     umask, mi = np.unique(mint, return_inverse=True)
     w = ((umask[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)  # (M, k)
-    grid = np.arange(-_BRACKET, _BRACKET + _GRID_STEP / 2, _GRID_STEP)
+    lo = max(-_BRACKET, float(d.min()) - _GRID_MARGIN)
+    hi = min(_BRACKET, float(d.max()) + _GRID_MARGIN)
+    grid = np.arange(lo, hi + _GRID_STEP / 2, _GRID_STEP)
     c1, c2, c3, c4 = _item_cumulants(grid, d)
     e, i2, i3, i4 = w @ c1.T, w @ c2.T, w @ c3.T, w @ c4.T  # (M, G)
     if method == "wle":
@@ -309,89 +312,133 @@ def _solve_eap(masks, scores, d, prior_mean, prior_sd, n_points=201):
 
 
 # --------------------------------------------------------------------------------------
-# Pattern keys: key = mask * (3k + 1) + raw score, mask bit i = item i answered
+# Pattern keys.  key = missing_mask * (3k + 1) + sum_i (code_i & 3), where missing_mask bit i
+# = item i missing.  A missing code (-1 = 0xFF) adds 3 to the sum, so
+#     raw score = key % (3k + 1) - 3 * (number missing)
+# and the key is a one-to-one code of (answered-items mask, raw score) in 0 .. 2^k (3k+1).
 # --------------------------------------------------------------------------------------
 _L = np.uint64(0x0101010101010101)
 _GATHER = np.uint64(0x0102040810204080)  # gathers the low bit of each byte into the top byte
 _THREES = np.uint64(0x0303030303030303)
-_FF = np.uint64(0xFF)
+_SH7, _SH56 = np.uint64(7), np.uint64(56)
 
 
 def _swar_word(w):
-    """For uint64 words holding 8 codes (bytes 0..3 or 0xFF = missing): answered-mask
-    (bit i = byte i answered) and raw score.  In place on w (w is consumed); written with
-    in-place operations because fresh 8 MB temporaries cost more than the arithmetic."""
-    ans = np.right_shift(w, np.uint64(7))
-    ans &= _L
-    ans ^= _L  # low bit of each byte = answered
-    mask = np.multiply(ans, _GATHER)
-    mask >>= np.uint64(56)
-    ans *= _FF
-    w &= ans
-    w &= _THREES
-    w *= _L
-    w >>= np.uint64(56)
-    return mask, w
+    """uint64 words holding 8 codes each (bytes 0..3, or 0xFF = missing) ->
+    (missing mask, bit i = byte i missing; sum of (byte & 3)).  w may be a strided view;
+    it is copied once to contiguous memory and then worked on in place."""
+    tot = np.array(w, dtype=np.uint64, copy=True, order="C")
+    miss = np.right_shift(tot, _SH7)
+    miss &= _L
+    miss *= _GATHER
+    miss >>= _SH56
+    tot &= _THREES
+    tot *= _L
+    tot >>= _SH56
+    return miss, tot
+
+
+def _tail_lut(nbytes):
+    """For the last 1-2 bytes of a row (as uint16 little-endian, padding = 0xFF): the
+    (missing mask << 8) * S contribution is added later; here missing bits and sum."""
+    v = np.arange(1 << (8 * nbytes), dtype=np.int64)
+    miss = np.zeros_like(v)
+    tot = np.zeros_like(v)
+    for j in range(nbytes):  # loop over bytes of a lookup table, not respondents
+        byte = (v >> (8 * j)) & 0xFF
+        miss |= (byte >> 7) << j
+        tot += byte & 3
+    return miss, tot
+
+
+_TAIL_CACHE: dict = {}
 
 
 def _keys_fast(r):
-    """Keys for 8 <= k <= 16 items via two overlapping 8-byte views of each row (no loop
-    over items or respondents)."""
+    """Keys for 8 <= k <= 16 items: the first 8 codes of each row as one uint64 (SWAR), the
+    rest as one uint64 (k > 10) or through a 2^16-entry lookup table (k = 9, 10)."""
     n, k = r.shape
-    buf = np.ascontiguousarray(r)
+    s = np.int64(3 * k + 1)
+    flat = np.ascontiguousarray(r).view(np.uint8).reshape(-1)
+    if k == 8:
+        miss, tot = _swar_word(flat.view(np.uint64))
+        key = miss.view(np.int64)
+        key *= s
+        key += tot.view(np.int64)
+        return key
+    if k <= 10:
+        nb = k - 8
+        dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u%d" % nb], "offsets": [0, 8],
+                       "itemsize": k})
+        v = flat.view(dt)
+        miss, tot = _swar_word(v["a"])
+        if k not in _TAIL_CACHE:
+            m2, t2 = _tail_lut(nb)
+            _TAIL_CACHE[k] = (m2 << 8) * int(s) + t2
+        key = miss.view(np.int64)
+        key *= s
+        key += tot.view(np.int64)
+        key += np.take(_TAIL_CACHE[k], v["b"])
+        return key
     dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u8"], "offsets": [0, k - 8],
                    "itemsize": k})
-    v = buf.view(np.uint8).reshape(-1).view(dt) if n else np.zeros(0, dt)
-    mask, score = _swar_word(np.array(v["a"], copy=True))  # consumed in place
-    if k > 8:
-        sh = 8 * (16 - k)
-        b = np.array(v["b"], copy=True)
-        if sh:  # drop the bytes shared with "a"; fill the top with 0xFF (= missing)
-            b >>= np.uint64(sh)
-            b |= np.uint64(((1 << sh) - 1) << (64 - sh))
-        mb, sb = _swar_word(b)
-        mb <<= np.uint64(8)
-        mask |= mb
-        score += sb
-    mask *= np.uint64(3 * k + 1)
-    mask += score
-    return mask.view(np.int64)
+    v = flat.view(dt)
+    miss, tot = _swar_word(v["a"])
+    b = np.array(v["b"], copy=True)
+    sh = 8 * (16 - k)
+    if sh:  # drop the bytes shared with "a"; the zero bytes shifted in add nothing
+        b >>= np.uint64(sh)
+    mb, tb = _swar_word(b)
+    mb <<= np.uint64(8)
+    miss |= mb
+    tot += tb
+    key = miss.view(np.int64)
+    key *= s
+    key += tot.view(np.int64)
+    return key
 
 
 def _keys_generic(r):
     n, k = r.shape
-    ans = r >= 0
-    score = np.where(ans, r, 0).sum(1, dtype=np.int64)
-    bits = np.packbits(ans, axis=1, bitorder="little").astype(np.int64)
+    miss = r < 0
+    tot = (r.astype(np.int64) & 3).sum(1)
+    bits = np.packbits(miss, axis=1, bitorder="little").astype(np.int64)
     mask = np.zeros(n, dtype=np.int64)
     for j in range(bits.shape[1]):  # loop over bytes of the mask (k/8), not respondents
         mask |= bits[:, j] << (8 * j)
-    return mask * (3 * k + 1) + score
+    return mask * (3 * k + 1) + tot
 
 
 def pattern_keys(responses) -> np.ndarray:
-    """(mask, raw score) key per respondent; see module docstring."""
+    """(answered-items mask, raw score) key per respondent; see the comment above."""
     r = np.asarray(responses)
     if r.dtype != np.int8:
         r = r.astype(np.int8)
     k = r.shape[1]
     if k > 40:
         raise ValueError("at most 40 items per scale")
-    if 8 <= k <= 16:
+    if 8 <= k <= 16 and r.shape[0]:
         return _keys_fast(r)
     return _keys_generic(r)
 
 
 def decode_keys(keys, k):
+    """Keys -> (answered mask (u, k) bool, raw score (u,))."""
     s = 3 * k + 1
     keys = np.asarray(keys, dtype=np.int64)
-    mask = keys // s
-    score = keys % s
-    bits = ((mask[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
-    return bits, score
+    miss = ((keys // s)[:, None] >> np.arange(k)[None, :]) & 1
+    score = keys % s - 3 * miss.sum(1)
+    return miss == 0, score
 
 
 _DENSE_LIMIT = 1 << 22
+_TABLE_CACHE: dict = {}
+_TABLE_CACHE_SIZE = 32
+
+
+def clear_cache():
+    """Forget the solved-pattern tables (they are a pure function of their inputs)."""
+    _TABLE_CACHE.clear()
 
 
 def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior_sd=1.0,
@@ -422,24 +469,41 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
     if size <= _DENSE_LIMIT:
         present = np.flatnonzero(np.bincount(keys, minlength=size)) if n else np.zeros(0, np.int64)
         index = keys
+        # Tables of solved patterns are kept per (thresholds, method, rule, prior): scoring
+        # many batches against the same calibration solves each pattern once.
+        ckey = (d.tobytes(), d.shape, method, min_answered, float(prior_sd), float(prior_mean))
+        entry = _TABLE_CACHE.pop(ckey, None)
+        if entry is None:
+            entry = (np.full((size, 2), np.nan), np.zeros(size, bool), np.zeros(size, np.int64))
+        _TABLE_CACHE[ckey] = entry  # most recently used last
+        while len(_TABLE_CACHE) > _TABLE_CACHE_SIZE:
+            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
+        table, solved, na_table = entry
+        todo = present[~solved[present]]
+        if todo.size:
+            masks, scores = decode_keys(todo, k)
+            th, se = solve_patterns(masks, scores, d, method=method, prior_mean=prior_mean,
+                                    prior_sd=prior_sd)
+            na = masks.sum(1)
+            low = na < min_answered
+            th[low] = np.nan
+            se[low] = np.nan
+            table[todo, 0] = th
+            table[todo, 1] = se
+            na_table[todo] = na
+            solved[todo] = True
     else:
         present, index = np.unique(keys, return_inverse=True)
-    masks, scores = decode_keys(present, k)
-    th, se = solve_patterns(masks, scores, d, method=method, prior_mean=prior_mean,
-                            prior_sd=prior_sd)
-    na = masks.sum(1)
-    low = na < min_answered
-    th[low] = np.nan
-    se[low] = np.nan
-    if size <= _DENSE_LIMIT:
-        table = np.full((size, 2), np.nan)
-        table[present, 0] = th
-        table[present, 1] = se
-        na_table = np.zeros(size, dtype=np.int64)
-        na_table[present] = na
-    else:
+        masks, scores = decode_keys(present, k)
+        th, se = solve_patterns(masks, scores, d, method=method, prior_mean=prior_mean,
+                                prior_sd=prior_sd)
+        na = masks.sum(1)
+        low = na < min_answered
+        th[low] = np.nan
+        se[low] = np.nan
         table = np.stack([th, se], axis=1)
-        na_table = na
-    out = table[index]
-    n_ans = na_table[index]
+        na_table = na.astype(np.int64)
+    # one gather of (theta, se) pairs; theta and se are views of its columns
+    out = np.take(table, index, axis=0)
+    n_ans = np.take(na_table, index)
     return ThetaEstimate(theta=out[:, 0], se=out[:, 1], n_answered=n_ans)
