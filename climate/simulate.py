@@ -111,6 +111,7 @@ def simulate_administration(administration: Administration, counts: Mapping[tupl
     last_day = min(to_local(administration.closes_at - dt.timedelta(seconds=1), tz).date(), dt.date.today())
     n_days = max((last_day - first_day).days + 1, 1)
     done = answers = opted = 0
+    next_report = CHUNK
     for (school_id, group), n in counts.items():
         if n <= 0:
             continue
@@ -129,8 +130,9 @@ def simulate_administration(administration: Administration, counts: Mapping[tupl
             answers += _insert_cell(administration, school_id, group, sim, in_progress, days, first_day, n_opted, rng)
             done += m
             opted += n_opted
-            if progress and total >= 2 * CHUNK:
+            if progress and total >= 2 * CHUNK and (done >= next_report or done == total):
                 progress(f"simulated {done:,}/{total:,} respondents")
+                next_report = (done // CHUNK + 1) * CHUNK
     db.session.commit()
     return {"respondents": done, "answers": answers, "opted_out": opted, "deleted": deleted}
 
