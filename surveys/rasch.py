@@ -446,6 +446,8 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
     """Person estimates with thresholds fixed.
 
     responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3).
+    Returns ThetaEstimate(theta, se, n_answered); theta and se are the two columns of one
+    (n, 2) array (views), n_answered is int64.
     min_answered: respondents with fewer answered items get NaN; default
     ``default_min_answered(k)`` = max(3, ceil(k/2)) capped at k.  Pass 1 to score anyone
     with at least one answer.
