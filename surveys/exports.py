@@ -1,0 +1,350 @@
+"""Response-level exports and imports, free of Flask: the column layout, de-identification
+(coarsening rare background combinations, a row order that reveals nothing) and the
+validation of files typed in elsewhere.
+
+Column layout of a response export (one respondent group):
+
+    ROW, ADMINISTRATION, SCHOOL, NCES_ID, GROUP, LANGUAGE, STATUS,
+    <codebook variables: core items, SRO module, custom items C01.., background (S_RACE_<v> 0/1)>,
+    SS_<MEASURE>... (scale scores: topics, then domains), PL_<MEASURE>... (1/2/3)
+
+An empty cell means no answer (or a value blanked by coarsening, or unscored). The import
+reads exactly this layout back (ROW, ADMINISTRATION, SS_* and PL_* are ignored: scores are
+recomputed), so an export can be loaded into another administration with the same questionnaires.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from surveys.codebook import CodebookRow, codebook
+from surveys.domain import DOMAIN_LABELS, GROUP_LABELS, LEVEL_LABELS, PERFORMANCE_LEVELS, TOPIC_LABELS
+from surveys.instruments import BackgroundItem, CustomItem, Instrument, Item
+
+META_COLUMNS = (
+    ("ROW", "Row number in this file (sequential; not an identifier)"),
+    ("ADMINISTRATION", "Administration"),
+    ("SCHOOL", "School"),
+    ("NCES_ID", "School NCES id"),
+    ("GROUP", "Respondent group"),
+    ("LANGUAGE", "Language the survey was taken in (en, es)"),
+    ("STATUS", "Response status"),
+)
+META_NAMES = tuple(name for name, _ in META_COLUMNS)
+SURVEY_LANGUAGE = "LANGUAGE"
+
+# Background variables that could single a person out, blanked first to last when a
+# combination is rare. "language" is the home language; LANGUAGE the survey's language.
+COARSEN_ORDER = ("race", "language", SURVEY_LANGUAGE, "hispanic", "grade", "sex", "years", "role")
+
+LEVEL_VALUES = {level: i for i, level in enumerate(PERFORMANCE_LEVELS, start=1)}  # 1, 2, 3
+MAX_IMPORT_ROWS = 50_000
+MAX_LISTED_ERRORS = 200
+
+
+# --------------------------------------------------------------------------- columns
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    kind: str                      # meta | item | race | score | level
+    value_labels: tuple = ()       # ((value, label_en), ...)
+    item_id: str | None = None     # stored item id (race columns: the race item's id)
+    bit: int | None = None         # race columns: the option value (a bit of the stored mask)
+    measure: str | None = None     # score and level columns
+
+
+def measure_variable(measure: str, prefix: str = "SS") -> str:
+    return f"{prefix}_{measure.upper()}"
+
+
+def measure_label(measure: str) -> str:
+    labels = TOPIC_LABELS.get(measure) or DOMAIN_LABELS.get(measure) or {"en": measure}
+    return labels["en"]
+
+
+def export_columns(instrument: Instrument, sro: bool, custom: Sequence[CustomItem],
+                   measures: Sequence[str]) -> list[Column]:
+    """Every column of a response export of one respondent group, in file order."""
+    cols = [Column(name, label, "meta") for name, label in META_COLUMNS]
+    multi = {b.id: b for b in list(instrument.background) + list(instrument.sro_background) if b.multiple}
+    for row in codebook(instrument, sro=sro, custom=custom):
+        labels = tuple((v, en) for v, en, _es in row.value_labels)
+        base = row.variable.rsplit("_", 1)[0]
+        if base in multi and row.variable not in multi and row.variable.rsplit("_", 1)[1].isdigit():
+            cols.append(Column(row.variable, row.text_en, "race", labels, item_id=base,
+                               bit=int(row.variable.rsplit("_", 1)[1])))
+        else:
+            cols.append(Column(row.variable, row.text_en, "item", labels, item_id=row.variable))
+    level_labels = tuple((LEVEL_VALUES[lv], LEVEL_LABELS[lv]["en"]) for lv in PERFORMANCE_LEVELS)
+    for m in measures:
+        cols.append(Column(measure_variable(m, "SS"), f"Scale score: {measure_label(m)}", "score", measure=m))
+    for m in measures:
+        cols.append(Column(measure_variable(m, "PL"), f"Performance level: {measure_label(m)}", "level",
+                           level_labels, measure=m))
+    return cols
+
+
+def quasi_identifiers(instrument: Instrument) -> list[tuple[str, str]]:
+    """(subgroup or LANGUAGE, item id or LANGUAGE) of the background variables that are coarsened,
+    in the order they are blanked."""
+    by_subgroup = {b.subgroup: b.id for b in instrument.background}
+    out = []
+    for name in COARSEN_ORDER:
+        if name == SURVEY_LANGUAGE:
+            out.append((name, SURVEY_LANGUAGE))
+        elif name in by_subgroup:
+            out.append((name, by_subgroup[name]))
+    return out
+
+
+def performance_level_codes(scores: np.ndarray) -> np.ndarray:
+    """Scale scores (n, m), NaN = unscored -> float (n, m) of 1/2/3, NaN where unscored.
+    Both cut scores belong to the favorable level, as in surveys.scales.performance_levels."""
+    from surveys.scales import performance_levels
+    levels = performance_levels(scores).astype(np.float64) + 1.0
+    levels[np.isnan(np.asarray(scores, dtype=np.float64))] = np.nan
+    return levels
+
+
+# --------------------------------------------------------------------------- de-identification
+
+def coarsen(strata: Sequence[Hashable], quasi: np.ndarray, min_n: int) -> np.ndarray:
+    """Blank rare background combinations so that no row singles a person out.
+
+    strata : (n,) the part of the key that is never blanked (the school).
+    quasi  : object array (n, k) of background values, None = missing; column 0 is blanked first.
+    Rule: for each column j in order, the rows whose combination (stratum, all k values) is shared
+    by fewer than min_n rows get column j set to None. A combination that is common never loses
+    rows, so a row still rare at the end was rare at every step: afterwards every row's
+    combination is shared by at least min_n rows, or the row's background is entirely blank.
+    Returns the coarsened copy (the input is not changed)."""
+    out = np.array(quasi, dtype=object, copy=True)
+    if out.ndim != 2 or out.shape[0] != len(strata):
+        raise ValueError(f"quasi must have shape ({len(strata)}, k), got {out.shape}")
+    n, k = out.shape
+    strata = list(strata)
+    for j in range(k):
+        keys = [(strata[i],) + tuple(out[i]) for i in range(n)]
+        counts = Counter(keys)
+        rare = np.array([counts[key] < min_n for key in keys], dtype=bool)
+        if not rare.any():
+            break
+        out[rare, j] = None
+    return out
+
+
+def combination_counts(strata: Sequence[Hashable], quasi: np.ndarray) -> Counter:
+    return Counter((s,) + tuple(row) for s, row in zip(strata, np.asarray(quasi, dtype=object)))
+
+
+def shuffle_order(schools: Sequence[str], response_ids: Sequence[int], key: bytes) -> np.ndarray:
+    """A row order that reveals nothing about the order of submission: by school, then by a keyed
+    hash (HMAC-SHA256) of the response id. The same key gives the same order every time."""
+    digests = [hmac.new(key, str(int(r)).encode(), hashlib.sha256).hexdigest() for r in response_ids]
+    return np.array(sorted(range(len(digests)), key=lambda i: (schools[i], digests[i])), dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- import
+
+@dataclass
+class ImportedRow:
+    line: int                       # the row number as a spreadsheet shows it (the header is row 1)
+    school_id: int
+    language: str
+    answers: dict[str, int] = field(default_factory=dict)   # stored item id -> value (no zeros)
+
+
+@dataclass(frozen=True)
+class SchoolRef:
+    id: int
+    name: str
+    nces_id: str | None = None
+
+
+class ImportError_(ValueError):
+    """The file cannot be imported; .errors lists every problem (row and column)."""
+
+    def __init__(self, errors: Sequence[str], total: int | None = None):
+        self.errors = list(errors)
+        self.total = total if total is not None else len(self.errors)
+        super().__init__("\n".join(self.errors))
+
+
+_INT_RE = re.compile(r"^[+-]?\d+(\.0*)?$")
+
+
+def _int(text: str) -> int | None:
+    text = text.strip()
+    return int(float(text)) if _INT_RE.match(text) else None
+
+
+def _values_text(values: Iterable[int]) -> str:
+    values = [str(v) for v in values]
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
+def import_columns(instrument: Instrument, sro: bool, custom: Sequence[CustomItem],
+                   measures: Sequence[str]) -> dict[str, Column]:
+    """The columns an import accepts: the export's, plus the race item's own bitmask variable."""
+    cols = {c.name: c for c in export_columns(instrument, sro, custom, measures)}
+    for b in list(instrument.background) + (list(instrument.sro_background) if sro else []):
+        if b.multiple:
+            cols[b.id] = Column(b.id, b.text["en"], "mask", item_id=b.id)
+    return cols
+
+
+def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, instrument: Instrument,
+                    sro: bool, custom: Sequence[CustomItem], measures: Sequence[str], group: str,
+                    schools: Sequence[SchoolRef], school_id: int | None = None,
+                    max_rows: int = MAX_IMPORT_ROWS) -> list[ImportedRow]:
+    """Check a whole file in the response export layout; return its rows or raise ImportError_
+    listing every problem as "row 14, column S_REL_03: 7 is not one of 1, 2, 3 or 4".
+
+    header: the first row. rows: the rest, as lists of cell texts. Rows whose cells are all empty
+    are skipped. school_id: the school every row belongs to; None = each row names its school in a
+    SCHOOL (name) or NCES_ID column."""
+    cols = import_columns(instrument, sro, custom, measures)
+    items: dict[str, Item | BackgroundItem | CustomItem] = {it.id: it for it in instrument.items}
+    items.update({b.id: b for b in instrument.background})
+    if sro:
+        items.update({it.id: it for it in instrument.sro_items})
+        items.update({b.id: b for b in instrument.sro_background})
+    items.update({c.id: c for c in custom})
+    header = [h.strip() for h in header]
+    errors: list[str] = []
+    seen = Counter(header)
+    for name, count in seen.items():
+        if not name:
+            errors.append("header: a column has no name")
+        elif count > 1:
+            errors.append(f"header, column {name}: appears {count} times")
+        elif name not in cols:
+            errors.append(f"header, column {name}: not a variable of the {GROUP_LABELS[group]['en'].lower()} "
+                          f"questionnaire of this administration (the codebook lists them)")
+    masks = [n for n in header if cols.get(n) and cols[n].kind == "mask"]
+    for mask in masks:
+        split = [n for n in header if cols.get(n) and cols[n].kind == "race" and cols[n].item_id == mask]
+        if split:
+            errors.append(f"header, column {mask}: give either {mask} or {', '.join(split)}, not both")
+    if not any(cols.get(n) and cols[n].kind in ("item", "race", "mask") for n in header):
+        errors.append("header: no question columns; the header must use the codebook's variable names")
+    if school_id is None and "SCHOOL" not in header and "NCES_ID" not in header:
+        errors.append("header: add a SCHOOL column (or NCES_ID), or choose the school the whole file is for")
+    if errors:
+        raise ImportError_(errors)
+
+    by_id = {s.id: s for s in schools}
+    by_name = {s.name.strip().lower(): s for s in schools}
+    by_nces = {s.nces_id.strip(): s for s in schools if s.nces_id}
+    group_names = {group, GROUP_LABELS[group]["en"].lower()}
+    index = {name: j for j, name in enumerate(header)}
+    out: list[ImportedRow] = []
+    n_errors = 0
+
+    def bad(message):
+        nonlocal n_errors
+        n_errors += 1
+        if len(errors) < MAX_LISTED_ERRORS:
+            errors.append(message)
+
+    n_rows = 0
+    for line, cells in enumerate(rows, start=2):
+        cells = list(cells)
+        if not any(c.strip() for c in cells):
+            continue
+        n_rows += 1
+        if n_rows > max_rows:
+            raise ImportError_([f"The file has more than {max_rows:,} rows; split it into smaller files."])
+        if len(cells) != len(header):
+            bad(f"row {line}: has {len(cells)} cells, the header has {len(header)}")
+            continue
+        value = {name: cells[j].strip() for name, j in index.items()}
+        # school
+        school = by_id.get(school_id) if school_id is not None else None
+        named = None
+        if value.get("NCES_ID"):
+            named = by_nces.get(value["NCES_ID"])
+            if named is None and school_id is None:
+                bad(f"row {line}, column NCES_ID: {value['NCES_ID']} is not a school of this administration")
+                continue
+        if named is None and value.get("SCHOOL"):
+            named = by_name.get(value["SCHOOL"].lower())
+            if named is None:
+                bad(f"row {line}, column SCHOOL: {value['SCHOOL']!r} is not a school of this administration")
+                continue
+        if school is None:
+            if named is None:
+                bad(f"row {line}, column SCHOOL: empty; every row needs its school")
+                continue
+            school = named
+        elif named is not None and named.id != school.id:
+            bad(f"row {line}, column SCHOOL: {named.name!r} is not {school.name!r}, the school chosen for this file")
+            continue
+        ok = True
+        if value.get("GROUP") and value["GROUP"].lower() not in group_names:
+            bad(f"row {line}, column GROUP: {value['GROUP']!r} is not {group}")
+            ok = False
+        language = (value.get("LANGUAGE") or "en").lower()
+        if language not in ("en", "es"):
+            bad(f"row {line}, column LANGUAGE: {value['LANGUAGE']!r} is not en or es")
+            ok = False
+        if value.get("STATUS") and value["STATUS"].lower() != "submitted":
+            bad(f"row {line}, column STATUS: {value['STATUS']!r}; only submitted responses can be imported")
+            ok = False
+        answers: dict[str, int] = {}
+        race_bits: dict[str, tuple[int, str]] = {}
+        for name, text in value.items():
+            col = cols[name]
+            if col.kind in ("meta", "score", "level") or not text:
+                continue
+            number = _int(text)
+            if col.kind == "race":
+                if number not in (0, 1):
+                    bad(f"row {line}, column {name}: {text} is not 0 or 1")
+                    ok = False
+                elif number:
+                    mask, _ = race_bits.get(col.item_id, (0, name))
+                    race_bits[col.item_id] = (mask | col.bit, name)
+                continue
+            item = items[col.item_id]
+            if col.kind == "mask":
+                if number is None or not item.is_valid(number):
+                    bad(f"row {line}, column {name}: {text} is not a valid combination of "
+                        f"{_values_text(item.values)}")
+                    ok = False
+                else:
+                    answers[item.id] = number
+                continue
+            allowed = item.values
+            if number not in allowed:
+                bad(f"row {line}, column {name}: {text} is not one of {_values_text(allowed)}")
+                ok = False
+            else:
+                answers[item.id] = number
+        for item_id, (mask, name) in race_bits.items():
+            item = items[item_id]
+            if not item.is_valid(mask):
+                prefer = f"{item_id}_{item.prefer_not_value}"
+                bad(f"row {line}, column {prefer}: '{item.option(item.prefer_not_value).label['en']}' "
+                    f"cannot be chosen together with another option")
+                ok = False
+            else:
+                answers[item_id] = mask
+        if ok and not answers:
+            bad(f"row {line}: no answers")
+            ok = False
+        if ok:
+            out.append(ImportedRow(line, school.id, language, answers))
+    if errors:
+        raise ImportError_(errors, n_errors)
+    if not out:
+        raise ImportError_(["The file has no rows to import."])
+    return out
