@@ -190,13 +190,15 @@ def _solve_interp(m, r, d, method):
     hi = min(_BRACKET, float(d.max()) + _GRID_MARGIN)
     grid = np.arange(lo, hi + _GRID_STEP / 2, _GRID_STEP)
     c1, c2, c3, c4 = _item_cumulants(grid, d)
-    e, i2, i3, i4 = w @ c1.T, w @ c2.T, w @ c3.T, w @ c4.T  # (M, G)
+    G = grid.size
+    # one matrix product for the four sums over each mask's items: (M, k) @ (k, 4G)
+    sums = w @ np.concatenate([c1.T, c2.T, c3.T, c4.T], axis=1)
+    e, i2, i3, i4 = (sums[:, q * G:(q + 1) * G] for q in range(4))  # (M, G) each
     if method == "wle":
         g = e - i3 / (2.0 * i2)
         dg = i2 - (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
     else:
         g, dg = e, i2
-    G = grid.size
     # global search: rows are increasing, offset them so the flattened table is sorted
     span = float(np.max(np.abs(g))) * 2.0 + 10.0
     off = (np.arange(umask.size) * span)[:, None]
