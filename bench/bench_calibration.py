@@ -31,7 +31,8 @@ def main():
     from girth.utilities import INVALID_RESPONSE
 
     print(machine())
-    print(f"girth {getattr(girth, '__version__', '?')}")
+    from importlib.metadata import version
+    print(f"girth {version('girth')}")
     rng = np.random.default_rng(2024)
     b = rng.normal(0, 0.7, K)
     d = b[:, None] + np.array([-1.3, 0.0, 1.2])[None, :] + rng.normal(0, 0.25, (K, 3))
