@@ -193,6 +193,6 @@ def _insert_cell(administration, school_id, group, sim, in_progress, days, first
     iid = [item_ids[c] for c in cols_idx.tolist()]
     for start in range(0, len(values), ANSWER_CHUNK):
         end = start + ANSWER_CHUNK
-        db.session.execute(insert(Answer), [{"response_id": r, "item_id": i, "value": v}
+        db.session.execute(insert(Answer.__table__), [{"response_id": r, "item_id": i, "value": v}
                                             for r, i, v in zip(rid[start:end], iid[start:end], values[start:end])])
     return len(values)
