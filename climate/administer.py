@@ -110,8 +110,9 @@ class AdministrationForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)], description="For example: Spring 2026")
     opens = LocalDateTimeField("Opens", "Enter when the survey opens.")
     closes = LocalDateTimeField("Closes", "Enter when the survey closes.")
-    schools = CheckboxesField("Schools", coerce=int)
-    groups = CheckboxesField("Respondent groups", choices=[(g, group_label(g)) for g in RESPONDENT_GROUPS])
+    schools = CheckboxesField("Schools", coerce=int, invalid_choice_message="Choose schools of your district only.")
+    groups = CheckboxesField("Respondent groups", choices=[(g, group_label(g)) for g in RESPONDENT_GROUPS],
+                             invalid_choice_message="Choose respondent groups from the list.")
     sro_module = BooleanField("Include the school resource officer (SRO) module "
                               "(students and staff; parents never see it)")
     custom_student = TextAreaField("Custom items for students")
