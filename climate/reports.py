@@ -65,7 +65,7 @@ def difference(a: dict | None, b: dict | None) -> dict | None:
     diff = a["mean"] - b["mean"]
     half = Z95 * math.sqrt(a["se"] ** 2 + b["se"] ** 2)
     significant = abs(diff) > half
-    return {"diff": diff, "half": half, "low": diff - half, "high": diff + half, "significant": significant,
+    return {"diff": diff, "half": half, "lower": diff - half, "upper": diff + half, "significant": significant,
             "direction": ("up" if diff > 0 else "down") if significant else None}
 
 

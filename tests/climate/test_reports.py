@@ -77,3 +77,267 @@ def test_school_report_shows_stored_scores_district_rate_and_provisional_notice(
     assert "Provisional calibration" in html
     assert html.count('role="img"') >= 4 and "<desc" in html and "Scale score (100-500)" in html
     assert 'style="' not in html and "<style" not in html
+
+
+def test_topic_page_shows_item_distributions_and_suppressed_subgroups(scored, world, client, auth):
+    administration, run = scored
+    auth.sign_in("principal.a@d1.example")
+    html = client.get(f"/reports/schools/{world.school_a.id}/topics/relationships").get_data(as_text=True)
+    from climate.administrations import pinned_instrument
+    inst = pinned_instrument(administration.group("student"))[0]
+    items = inst.topic_items("relationships")
+    mine = results.index_cells(results.cells(run, school_id=world.school_a.id, measure_kind="item"))
+    tables = re.findall(r'<table class="data item-table">.*?</table>', html, re.S)
+    student_rows = {r[0]: r for t in tables for r in rows_of(t, "item-table")[1:]}
+    first = items[0]
+    cell = mine[(world.school_a.id, "student", "item", first.id, None, None)]
+    row = student_rows[first.text["en"]]
+    display = [cell["pct"][first.score_code(p)] for p in (1, 2, 3, 4)]
+    assert row[1:5] == [f"{p:.0f}%" for p in display]
+    assert row[5] == f"{cell['pct_favourable']:.0f}%"
+    # category labels in display order head the table
+    header = rows_of(tables[0], "item-table")[0]
+    assert header[1:5] == list(first.scale.labels["en"])
+    # students and staff side by side, parents not on topic pages
+    assert 'id="panel-student"' in html and 'id="panel-instructional_staff"' in html
+    assert 'id="panel-parent"' not in html
+    # subgroups: suppressed cells say so and are never shown as a number or blank
+    subs = results.cells(run, school_id=world.school_a.id, measure_kind="topic", measure="relationships",
+                         subgroup=True)
+    suppressed = [c for c in subs if c["suppressed"]]
+    assert suppressed, "the fixture should produce small subgroups"
+    for table in re.findall(r'<table class="data subgroup-table".*?</table>', html, re.S):
+        for r in rows_of(table, "subgroup-table")[1:]:
+            assert r[1], r
+            if r[1].startswith("Suppressed"):
+                assert r[1] == f"Suppressed (fewer than {run.min_n})" and r[2] == "—"
+            else:
+                assert re.match(r"^\d+ ", r[1]) and r[2].isdigit() and int(r[2]) >= run.min_n
+    staff_role = [c for c in subs if c["group"] == "instructional_staff" and c["subgroup"] == "role"]
+    shown = text_of(html)
+    assert all(c["suppressed"] for c in staff_role) and f"Suppressed (fewer than {run.min_n})" in shown
+    assert client.get(f"/reports/schools/{world.school_a.id}/topics/nonsense").status_code == 404
+
+
+def test_parent_page_shows_items_and_suppresses_small_schools(scored, world, client, auth):
+    administration, run = scored
+    auth.sign_in("staff1@d1.example")
+    # 6 parents at school B: hidden, and school A's items too (else B = district - A)
+    for school in (world.school_a, world.school_b):
+        cells_ = results.cells(run, school_id=school.id, group="parent", measure_kind="item")
+        assert cells_ and all(c["suppressed"] for c in cells_)
+        html = client.get(f"/reports/schools/{school.id}/parents").get_data(as_text=True)
+        assert "Parent and guardian results" in html and 'role="img"' in html
+        tables = re.findall(r'<table class="data item-table">.*?</table>', html, re.S)
+        assert tables
+        for table in tables:
+            for r in rows_of(table, "item-table")[1:]:
+                assert r[1] == f"Suppressed (fewer than {run.min_n})" and "0%" not in r[1:], r
+    simulate_administration(administration, {(world.school_b.id, "parent"): 40}, seed=8)
+    run = score_administration(administration)
+    html = client.get(f"/reports/schools/{world.school_a.id}/parents").get_data(as_text=True)
+    from climate.administrations import pinned_instrument
+    inst = pinned_instrument(administration.group("parent"))[0]
+    mine = results.index_cells(results.cells(run, school_id=world.school_a.id, group="parent"))
+    rows = {r[0]: r for t in re.findall(r'<table class="data item-table">.*?</table>', html, re.S)
+            for r in rows_of(t, "item-table")[1:]}
+    for item in inst.items:
+        cell = mine[(world.school_a.id, "parent", "item", item.id, None, None)]
+        assert rows[item.text["en"]][1:5] == [f"{cell['pct'][item.score_code(p)]:.0f}%" for p in (1, 2, 3, 4)]
+
+
+def test_comparison_sorts_filters_and_the_csv_equals_the_table(scored, world, client, auth):
+    administration, run = scored
+    from climate.models import School
+    extra = School(district_id=world.d1.id, name="Elm Elementary", level="elementary", grade_low=0, grade_high=5,
+                   enrollment_student=100)
+    db.session.add(extra)
+    db.session.commit()
+    auth.sign_in("staff1@d1.example")
+    html = client.get("/reports/comparison?sort=relationships&dir=desc").get_data(as_text=True)
+    table = rows_of(html, "comparison-table")
+    header, body, district_row = table[0], table[1:-1], table[-1]
+    col = header.index("Relationships")
+    values = [float(r[col]) for r in body]
+    assert values == sorted(values, reverse=True) and len(body) == 2  # the extra school is in no administration
+    mine = results.index_cells(results.cells(run, group="student", measure_kind="topic"))
+    for r in body:
+        school_id = world.school_a.id if r[0] == "School A" else world.school_b.id
+        assert r[col] == f"{mine[(school_id, 'student', 'topic', 'relationships', None, None)]['mean']:.0f}"
+    assert district_row[0] == "District mean"
+    assert district_row[col] == f"{mine[(None, 'student', 'topic', 'relationships', None, None)]['mean']:.0f}"
+    asc = rows_of(client.get("/reports/comparison?sort=relationships&dir=asc").get_data(as_text=True),
+                  "comparison-table")
+    assert [r[0] for r in asc[1:-1]] == [r[0] for r in reversed(body)]
+    # cells are coloured by level
+    assert re.search(r'<td class="num level-(least_favorable|favorable|most_favorable)', html)
+    # level filter
+    high = rows_of(client.get("/reports/comparison?level=high").get_data(as_text=True), "comparison-table")
+    assert [r[0] for r in high[1:-1]] == ["School B"]
+    # the CSV gives exactly the table shown, for every view
+    for query in ("sort=relationships&dir=desc", "level=high", "view=difference&sort=bullying&dir=asc",
+                  "group=instructional_staff&sort=n&dir=desc"):
+        page = rows_of(client.get("/reports/comparison?" + query).get_data(as_text=True), "comparison-table")
+        response = client.get("/reports/comparison.csv?" + query)
+        assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+        got = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert got == page, query
+    # staff cells: subgroup by role suppressed, whole-school cells shown; difference view marks intervals
+    diff = rows_of(client.get("/reports/comparison?view=difference").get_data(as_text=True), "comparison-table")
+    assert all("±" in c for r in diff[1:-1] for c in r[3:])
+    # a suppressed whole-school cell reads "suppressed" on the page and in the CSV
+    low = {(world.school_b.id, "instructional_staff"): 4}
+    simulate_administration(administration, low, seed=9, replace=True)
+    run2 = score_administration(administration)
+    staff = rows_of(client.get("/reports/comparison?group=instructional_staff").get_data(as_text=True),
+                    "comparison-table")
+    b_row = next(r for r in staff if r[0] == "School B")
+    assert set(b_row[3:]) == {"suppressed"} and "0" not in b_row[3:]
+    csv_rows = list(csv.reader(io.StringIO(client.get(
+        "/reports/comparison.csv?group=instructional_staff").get_data(as_text=True))))
+    assert csv_rows == staff
+    assert run2.id != run.id
+
+
+def test_comparison_gaps_are_flagged_only_beyond_their_interval(scored, world, client, auth):
+    administration, run = scored
+    auth.sign_in("staff1@d1.example")
+    from climate.reports import difference
+    total = 0
+    for topic in SCALED_TOPICS["student"]:
+        html = client.get(f"/reports/comparison?gaps={topic}").get_data(as_text=True)
+        subs = results.cells(run, group="student", measure_kind="topic", measure=topic, subgroup=True)
+        expected = 0
+        for school in (world.school_a, world.school_b):
+            for var in {c["subgroup"] for c in subs}:
+                shown = [c for c in subs if c["school_id"] == school.id and c["subgroup"] == var
+                         and not c["suppressed"] and c["se"] is not None]
+                if len(shown) >= 2:
+                    d = difference(max(shown, key=lambda c: c["mean"]), min(shown, key=lambda c: c["mean"]))
+                    expected += d["significant"]
+        found = len(rows_of(html, "gap-table")) - 1 if "gap-table" in html else 0
+        assert found == expected, topic
+        total += found
+    assert total, "the simulated schools should show at least one significant gap"
+
+
+@pytest.fixture
+def two_years(administration, world):
+    """An earlier, closed administration of the same schools and the fixture one, simulated with a
+    change between them, both scored (same reference calibrations)."""
+    now = dt.datetime.now().replace(microsecond=0)
+    earlier = create_administration(world.d1, "Last year", now - dt.timedelta(days=800),
+                                    now - dt.timedelta(days=430), [world.school_a, world.school_b],
+                                    ["student", "instructional_staff"])
+    earlier.closed_processed_at = now
+    db.session.commit()
+    big = {(world.school_a.id, "student"): 300, (world.school_b.id, "student"): 60,
+           (world.school_a.id, "instructional_staff"): 20}
+    simulate_administration(earlier, big, seed=11, effects_seed=5)
+    simulate_administration(administration, big, seed=12, effects_seed=5, change_seed=3)
+    first = score_administration(earlier)
+    second = score_administration(administration)
+    return earlier, first, administration, second
+
+
+def test_trend_marks_only_changes_larger_than_their_interval(two_years, world, client, auth):
+    earlier, first, later, second = two_years
+    assert results.previous_administration(later, school_id=world.school_a.id).id == earlier.id
+    from climate.reports import difference
+    old = results.index_cells(results.cells(first, school_id=world.school_a.id, group="student"))
+    new = results.index_cells(results.cells(second, school_id=world.school_a.id, group="student"))
+    auth.sign_in("principal.a@d1.example")
+    html = client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True)
+    trend = {r[0]: r for r in rows_of(html, "trend-table", ' data-group="student"')[1:]}
+    marked = unmarked = 0
+    for key, cell in new.items():
+        if key[2] == "item":
+            continue
+        d = difference(cell, old[key])
+        label = TOPIC_LABELS[key[3]]["en"] if key[2] == "topic" else key[3].capitalize()
+        row = trend[label]
+        assert row[1] == f"{old[key]['mean']:.0f}" and row[2] == f"{cell['mean']:.0f}"
+        lo, hi = d["diff"] - 1.96 * math.hypot(cell["se"], old[key]["se"]), d["diff"] + 1.96 * math.hypot(
+            cell["se"], old[key]["se"])
+        if lo > 0 or hi < 0:
+            assert row[3].startswith("▲" if d["diff"] > 0 else "▼"), row
+            marked += 1
+        else:
+            assert "no clear change" in row[3] and "▲" not in row[3] and "▼" not in row[3], row
+            unmarked += 1
+    assert marked and unmarked
+    # the earlier administration can be chosen and has no trend of its own
+    html_old = client.get(f"/reports/schools/{world.school_a.id}?administration={earlier.id}").get_data(as_text=True)
+    assert "trend-table" not in html_old and "Last year" in html_old
+
+
+def test_access_rules(scored, world, client, auth):
+    administration, run = scored
+    a, b, c = world.school_a.id, world.school_b.id, world.school_c.id
+    pages = ["/reports/schools/{}", "/reports/schools/{}/print", "/reports/schools/{}/topics/bullying",
+             "/reports/schools/{}/parents"]
+    for page in pages + ["/reports/comparison", "/reports/response-rates"]:
+        response = client.get(page.format(a))
+        assert response.status_code == 302 and "/auth/sign-in" in response.headers["Location"], page
+    auth.sign_in("principal.a@d1.example")
+    for page in pages:
+        assert client.get(page.format(a)).status_code == 200, page
+        assert client.get(page.format(b)).status_code == 403, page
+        assert client.get(page.format(c)).status_code == 404, page
+    assert client.get("/reports/comparison").status_code == 403
+    assert client.get("/reports/comparison.csv").status_code == 403
+    rates = client.get(f"/reports/response-rates?administration={administration.id}").get_data(as_text=True)
+    assert "School A" in rates and "School B" not in rates
+    auth.sign_out()
+    auth.sign_in("staff2@d2.example")
+    for page in pages:
+        assert client.get(page.format(a)).status_code == 404, page
+    html = client.get("/reports/comparison").get_data(as_text=True)
+    assert "School A" not in html and "School B" not in html  # district 2 has no results
+    assert client.get(f"/reports/comparison?administration={administration.id}").status_code == 404
+    assert client.get(f"/reports/response-rates?administration={administration.id}").status_code == 404
+    auth.sign_out()
+    auth.sign_in("staff1@d1.example")
+    for page in pages:
+        assert client.get(page.format(b)).status_code == 200, page
+        assert client.get(page.format(c)).status_code == 404, page
+    assert client.get(f"/reports/schools/{a}?administration=99999").status_code == 404
+
+
+def test_empty_states_say_when_results_will_appear(administration, world, client, auth):
+    auth.sign_in("principal.a@d1.example")
+    html = text_of(client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True))
+    assert "no results for School A yet" in html and "Spring survey closes on" in html
+    auth.sign_out()
+    auth.sign_in("staff1@d1.example")
+    html = text_of(client.get("/reports/comparison").get_data(as_text=True))
+    assert "No administration has results yet" in html and "Spring survey closes on" in html
+    assert client.get("/reports/comparison.csv").status_code == 404
+    html = text_of(client.get(f"/reports/schools/{world.school_b.id}/topics/bullying").get_data(as_text=True))
+    assert "no results for School B yet" in html
+
+
+def test_response_rates_while_open(administration, world, client, auth):
+    simulate_administration(administration, {(world.school_a.id, "student"): 50,
+                                             (world.school_b.id, "student"): 20}, seed=1)
+    counts = results.response_counts(administration.id)
+    auth.sign_in("staff1@d1.example")
+    html = client.get("/reports/response-rates").get_data(as_text=True)
+    rows = {r[0]: r for r in rows_of(html, "rates-table")[2:]}
+    a = counts[(world.school_a.id, "student")]
+    # groups in order: students first, then instructional staff, then parents
+    assert rows["School A"][1] == str(a["submitted"])
+    assert rows["School A"][2] == str(a["started"] - a["submitted"])
+    assert rows["School A"][3].startswith(f"{100 * a['submitted'] / 200:.0f}%")
+    assert "All shown schools" in rows
+
+
+def test_print_view_has_charts_legend_date_and_no_inline_script(scored, world, client, auth):
+    auth.sign_in("principal.a@d1.example")
+    html = client.get(f"/reports/schools/{world.school_a.id}/print").get_data(as_text=True)
+    assert "print-view" in html and "reports-print.js" in html and "printed on" in html
+    assert "Use your browser's Print" in html.replace("&#39;", "'")
+    assert "Most Favorable (400-500)" in html and "District" in html and "<svg" in html
+    assert not re.search(r"<script>(?!</script>)", html) and 'onclick' not in html and 'style="' not in html
+    school_page = client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True)
+    assert f"/reports/schools/{world.school_a.id}/print" in school_page
