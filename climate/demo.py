@@ -82,6 +82,8 @@ def seed_demo(echo=print) -> list[str]:
         lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
     echo("Seeding the demo administrations (simulated respondents) ...")
     lines += seed_administrations()
+    echo("Seeding the demo improvement work (SECURe checklist, action plan) ...")
+    lines += seed_improvement()
     return lines
 
 
@@ -152,4 +154,90 @@ def seed_administrations() -> list[str]:
         for start in range(1, len(codes), 6):
             lines.append("  more codes: " + "  ".join(codes[start:start + 6]))
     lines.append(f"Parent open link for Cedar Middle: {open_link_url(BASE_URL, link.token)}")
+    return lines
+
+
+# --- improvement: SECURe self-assessment and an action plan for Cedar Middle (climate/improve.py) ---
+
+DEMO_SRO_RATINGS = {
+    "SEC-1-S1": ("met", "MOU signed with the county sheriff in August 2023."),
+    "SEC-1-S2": ("not_met", "Families and students were not consulted on the draft."),
+    "SEC-1-S3": ("met", ""),
+    "SEC-1-S4": ("partly", "The police contact is named; the school contact is not."),
+    "SEC-2-S1": ("met", ""),
+    "SEC-2-S2": ("not_met", "Officers are still called for dress-code and phone incidents."),
+    "SEC-2-S3": ("partly", ""),
+    "SEC-3-S1": ("met", ""),
+    "SEC-4-S1": ("not_met", "No shared de-escalation training yet this year."),
+    "SEC-4-S2": ("partly", ""),
+    "SEC-5-S1": ("not_met", ""),
+}
+DEMO_PLAN = [  # (status, owner, due date, notes) for the top three topic recommendations of Spring 2025
+    ("in_progress", "Assistant principal", (2025, 12, 19), "Team formed; first listening session held in May."),
+    ("done", "Climate team", (2025, 9, 30), "Advisory periods started in the fall term."),
+    ("in_progress", "School counsellor", (2026, 1, 30), "Grade-level circles piloted in grade 7."),
+]
+
+
+def seed_improvement() -> list[str]:
+    """Cedar Middle's SECURe self-assessment (some criteria unmet) and an action plan of three items
+    added from the Spring 2025 recommendations, so that the Spring 2026 results show each item's change.
+    Scores the closed demo administrations first when they have no results yet. Re-running adds nothing."""
+    import datetime as dt
+
+    from .improve import recommendation_title, school_recommendations, school_results
+    from .models import Administration, PlanItem, SroAssessment, SroRating, utcnow
+    from .results import current_run
+    from .scoring import score_administration
+
+    district = db.session.scalar(select(District).where(District.name == DISTRICT))
+    cedar = next((s for s in district.schools if s.name == "Cedar Middle"), None) if district else None
+    if cedar is None:
+        return ["No Cedar Middle in the demo district: improvement demo skipped."]
+    lines = []
+    # seed_district links the demo principal through district.schools, which is still empty when the
+    # schools were just added in the same session; make sure the principal really has Cedar Middle.
+    principal = db.session.scalar(select(User).where(User.email == PRINCIPAL_EMAIL))
+    if principal is not None and not principal.schools:
+        principal.schools = [cedar]
+        db.session.commit()
+        lines.append("The demo principal now has Cedar Middle.")
+    admins = {}
+    for name, _opens, _closes, _change in CLOSED_ADMINISTRATIONS:
+        admin = db.session.scalar(select(Administration).where(
+            Administration.district_id == district.id, Administration.name == name))
+        if admin is None:
+            return lines + [f"No administration {name!r}: improvement demo skipped."]
+        if current_run(admin.id) is None and admin.closes_at <= utcnow():
+            score_administration(admin, trigger="demo")
+            lines.append(f"Administration {name!r} scored.")
+        admins[name] = admin
+
+    assessment = db.session.scalar(select(SroAssessment).where(
+        SroAssessment.district_id == district.id, SroAssessment.school_id == cedar.id))
+    if assessment is None:
+        assessment = SroAssessment(district_id=district.id, school_id=cedar.id, has_sro=True,
+                                   mou_date=dt.date(2023, 8, 14))
+        assessment.ratings = [SroRating(criterion_id=c, rating=r, notes=n) for c, (r, n) in DEMO_SRO_RATINGS.items()]
+        db.session.add(assessment)
+        db.session.commit()
+        lines.append("Cedar Middle: SECURe self-assessment with unmet criteria added.")
+
+    base = admins["Spring 2025"]
+    if current_run(base.id) is not None:
+        recs = [r for r in school_recommendations(school_results(cedar, base)) if r.topic]
+        added = 0
+        for rec, (status, owner, due, notes) in zip(recs, DEMO_PLAN):
+            exists = db.session.scalar(select(PlanItem.id).where(PlanItem.school_id == cedar.id,
+                                                                 PlanItem.ref == rec.key))
+            if exists is None:
+                db.session.add(PlanItem(school_id=cedar.id, administration_id=base.id, kind="recommendation",
+                                        ref=rec.key, title=recommendation_title(rec)[:300], topics=[rec.topic],
+                                        respondent_group=rec.group, owner=owner, due_on=dt.date(*due),
+                                        status=status, notes=notes))
+                added += 1
+        db.session.commit()
+        if added:
+            lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025; Spring 2026 shows the change.")
+    lines.append("Improvement pages: http://127.0.0.1:5000/improve/")
     return lines
