@@ -102,23 +102,28 @@ def score_cells(scores, measures, measure_kind, group, school_ids, subgroups=Non
                 ss = np.bincount(cc, weights=dev * dev, minlength=size)
                 sd = np.sqrt(ss / (cnt - 1))
             lvc = np.bincount(cc * 3 + lv[sel], minlength=size * 3).reshape(size, 3)
+            # every statistic for all cells of this layout at once
+            with np.errstate(invalid="ignore", divide="ignore"):
+                se = sd / np.sqrt(cnt)
+                q = student_t.ppf(0.5 + confidence / 2, np.maximum(cnt - 1, 1))
+                pct = 100.0 * lvc / cnt[:, None]
+            cmean = np.clip(mean, REPORT_MIN, REPORT_MAX)
+            lo = np.clip(mean - q * se, REPORT_MIN, REPORT_MAX)
+            hi = np.clip(mean + q * se, REPORT_MIN, REPORT_MAX)
+            lev = performance_levels(cmean)
             for g in np.flatnonzero(present):
                 s_id, var, val = desc[g]
                 cell = _empty_cell(s_id, group, kinds[j], measure, var, val)
                 ng = int(cnt[g])
                 cell["n"] = ng
                 if ng > 0:
-                    m = float(mean[g])
-                    cm = float(np.clip(m, REPORT_MIN, REPORT_MAX))
-                    cell["mean"] = cm
-                    cell["level"] = PERFORMANCE_LEVELS[int(performance_levels(np.array([cm]))[0])]
-                    cell["pct_levels"] = [float(100.0 * lvc[g, i] / ng) for i in range(3)]
+                    cell["mean"] = float(cmean[g])
+                    cell["level"] = PERFORMANCE_LEVELS[int(lev[g])]
+                    cell["pct_levels"] = pct[g].tolist()
                     if ng > 1:
-                        se = float(sd[g] / np.sqrt(ng))
-                        q = float(student_t.ppf(0.5 + confidence / 2, ng - 1))
-                        cell["se"] = se
-                        cell["ci_low"] = float(np.clip(m - q * se, REPORT_MIN, REPORT_MAX))
-                        cell["ci_high"] = float(np.clip(m + q * se, REPORT_MIN, REPORT_MAX))
+                        cell["se"] = float(se[g])
+                        cell["ci_low"] = float(lo[g])
+                        cell["ci_high"] = float(hi[g])
                 cells.append(cell)
     return suppress(cells, min_n)
 
