@@ -19,11 +19,11 @@ import hmac
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Mapping, Sequence
+from typing import Hashable, Iterable, Sequence
 
 import numpy as np
 
-from surveys.codebook import CodebookRow, codebook
+from surveys.codebook import codebook
 from surveys.domain import DOMAIN_LABELS, GROUP_LABELS, LEVEL_LABELS, PERFORMANCE_LEVELS, TOPIC_LABELS
 from surveys.instruments import BackgroundItem, CustomItem, Instrument, Item
 
@@ -169,7 +169,7 @@ class SchoolRef:
     nces_id: str | None = None
 
 
-class ImportError_(ValueError):
+class ImportProblems(ValueError):
     """The file cannot be imported; .errors lists every problem (row and column)."""
 
     def __init__(self, errors: Sequence[str], total: int | None = None):
@@ -205,7 +205,7 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
                     sro: bool, custom: Sequence[CustomItem], measures: Sequence[str], group: str,
                     schools: Sequence[SchoolRef], school_id: int | None = None,
                     max_rows: int = MAX_IMPORT_ROWS) -> list[ImportedRow]:
-    """Check a whole file in the response export layout; return its rows or raise ImportError_
+    """Check a whole file in the response export layout; return its rows or raise ImportProblems
     listing every problem as "row 14, column S_REL_03: 7 is not one of 1, 2, 3 or 4".
 
     header: the first row. rows: the rest, as lists of cell texts. Rows whose cells are all empty
@@ -239,7 +239,7 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
     if school_id is None and "SCHOOL" not in header and "NCES_ID" not in header:
         errors.append("header: add a SCHOOL column (or NCES_ID), or choose the school the whole file is for")
     if errors:
-        raise ImportError_(errors)
+        raise ImportProblems(errors)
 
     by_id = {s.id: s for s in schools}
     by_name = {s.name.strip().lower(): s for s in schools}
@@ -262,7 +262,7 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
             continue
         n_rows += 1
         if n_rows > max_rows:
-            raise ImportError_([f"The file has more than {max_rows:,} rows; split it into smaller files."])
+            raise ImportProblems([f"The file has more than {max_rows:,} rows; split it into smaller files."])
         if len(cells) != len(header):
             bad(f"row {line}: has {len(cells)} cells, the header has {len(header)}")
             continue
@@ -344,7 +344,7 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
         if ok:
             out.append(ImportedRow(line, school.id, language, answers))
     if errors:
-        raise ImportError_(errors, n_errors)
+        raise ImportProblems(errors, n_errors)
     if not out:
-        raise ImportError_(["The file has no rows to import."])
+        raise ImportProblems(["The file has no rows to import."])
     return out

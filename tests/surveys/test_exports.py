@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surveys.codebook import codebook
-from surveys.exports import (ImportError_, SchoolRef, coarsen, combination_counts, export_columns,
+from surveys.exports import (ImportProblems, SchoolRef, coarsen, combination_counts, export_columns,
                              performance_level_codes, shuffle_order, validate_import)
 from surveys.instruments import load_instruments
 
@@ -85,7 +85,7 @@ def _validate(student, header, rows, **kw):
 def test_validation_lists_row_and_column(student):
     item = student.items[0].id
     header = [item, "S_GRADE", "S_RACE_1", "S_RACE_32"]
-    with pytest.raises(ImportError_) as caught:
+    with pytest.raises(ImportProblems) as caught:
         _validate(student, header, [["3", "9", "1", "0"], ["7", "9", "", ""], ["1", "4", "2", ""], ["1", "", "1", "1"]])
     errors = caught.value.errors
     assert f"row 3, column {item}: 7 is not one of 1, 2, 3 or 4" in errors
@@ -97,12 +97,12 @@ def test_validation_lists_row_and_column(student):
 
 def test_validation_rejects_unknown_columns_and_maps_schools(student):
     item = student.items[0].id
-    with pytest.raises(ImportError_) as caught:
+    with pytest.raises(ImportProblems) as caught:
         _validate(student, [item, "NAME"], [["1", "x"]])
     assert any("column NAME" in e for e in caught.value.errors)
     rows = _validate(student, ["SCHOOL", "NCES_ID", item, "S_RACE"], [["school b", "", "2", "20"], ["", "123", "4", ""]],
                      school_id=None)
     assert [(r.school_id, r.answers) for r in rows] == [(2, {item: 2, "S_RACE": 20}), (1, {item: 4})]
-    with pytest.raises(ImportError_) as caught:
+    with pytest.raises(ImportProblems) as caught:
         _validate(student, ["SCHOOL", item], [["School Z", "1"]], school_id=None)
     assert caught.value.errors == ["row 2, column SCHOOL: 'School Z' is not a school of this administration"]
