@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -58,24 +58,28 @@ class Survey:
 _PINNED: dict[tuple, tuple[Instrument, tuple[CustomItem, ...]]] = {}
 
 
-def _pinned(administration_id: int, group: str) -> tuple[Instrument, tuple[CustomItem, ...]]:
+def _pinned(administration_id: int, group: str, version: str | None = None,
+            custom_items: list | None = None) -> tuple[Instrument, tuple[CustomItem, ...]] | None:
     """The pinned questionnaire of an administration group, parsed once per process.
 
     The snapshot JSON is large, so it is read from the database only on a cache miss: the key
-    (version and custom items) changes whenever the snapshot may have changed."""
-    row = db.session.execute(
-        select(AdministrationGroup.instrument_version, AdministrationGroup.custom_items)
-        .where(AdministrationGroup.administration_id == administration_id,
-               AdministrationGroup.respondent_group == group)).first()
-    if row is None:
-        return None
-    key = (administration_id, group, row.instrument_version, repr(row.custom_items))
+    (version and custom items) changes whenever the snapshot may have changed. Callers that
+    already have the version and custom items pass them and save a query."""
+    if version is None:
+        row = db.session.execute(
+            select(AdministrationGroup.instrument_version, AdministrationGroup.custom_items)
+            .where(AdministrationGroup.administration_id == administration_id,
+                   AdministrationGroup.respondent_group == group)).first()
+        if row is None:
+            return None
+        version, custom_items = row
+    key = (administration_id, group, version, repr(custom_items))
     if key not in _PINNED:
         snapshot = db.session.scalar(select(AdministrationGroup.instrument).where(
             AdministrationGroup.administration_id == administration_id,
             AdministrationGroup.respondent_group == group))
         instrument = Instrument.from_dict(snapshot, source=f"administration {administration_id}")
-        custom = validate_custom_items([{"text": c["text"], "options": c["options"]} for c in row.custom_items])
+        custom = validate_custom_items([{"text": c["text"], "options": c["options"]} for c in custom_items or []])
         _PINNED[key] = (instrument, custom)
     return _PINNED[key]
 
@@ -102,22 +106,24 @@ def load(code_text: str, now: dt.datetime | None = None) -> Survey | None:
     code = normalise_code(code_text)
     if code is None:
         return None
+    # One query: the code, its administration, its group's pinned version and its response, if any.
     row = db.session.execute(
-        select(AccessCode, Administration).join(Administration, AccessCode.administration_id == Administration.id)
+        select(AccessCode, Administration, Response, AdministrationGroup.instrument_version,
+               AdministrationGroup.custom_items)
+        .join(Administration, AccessCode.administration_id == Administration.id)
+        .join(AdministrationGroup, and_(AdministrationGroup.administration_id == AccessCode.administration_id,
+                                        AdministrationGroup.respondent_group == AccessCode.respondent_group))
+        .outerjoin(Response, Response.access_code_id == AccessCode.id)
         .options(defer(Administration.consent_text, raiseload=False))
         .where(AccessCode.code == code)).first()
     if row is None:
         return None
-    access, administration = row
+    access, administration, response, version, custom_items = row
     if access.status not in USABLE_CODE_STATUSES or not administration.is_open(now):
         return None
-    pinned = _pinned(administration.id, access.respondent_group)
-    if pinned is None:
-        return None
-    instrument, custom = pinned
-    response = db.session.scalar(select(Response).where(Response.access_code_id == access.id))
     if response is not None and response.status != "in_progress":
         return None
+    instrument, custom = _pinned(administration.id, access.respondent_group, version, custom_items)
     return Survey(access, administration, instrument, custom, survey_pages(administration, instrument, custom),
                   response)
 
