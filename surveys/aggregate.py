@@ -76,6 +76,8 @@ def score_cells(scores, measures, measure_kind, group, school_ids, subgroups=Non
     if x.shape[1] != len(measures):
         raise ValueError("scores must be (n, len(measures))")
     kinds = [measure_kind] * len(measures) if isinstance(measure_kind, str) else list(measure_kind)
+    if len(kinds) != len(measures):
+        raise ValueError("measure_kind must be a string or one kind per measure")
     for kd in kinds:
         if kd not in ("topic", "domain"):
             raise ValueError(f"measure_kind must be 'topic' or 'domain', got {kd!r}")

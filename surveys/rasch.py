@@ -171,6 +171,7 @@ def _item_cumulants(theta, d):
 
 
 _GRID_STEP = 0.05  # Hermite error ~1e-7 before the exact polish step
+_MAX_GRID_MASKS = 4096
 _GRID_MARGIN = 10.0  # logits beyond the extreme thresholds (roots outside: Newton fallback)
 
 
@@ -185,6 +186,8 @@ def _solve_interp(m, r, d, method):
     if mint is None:
         return np.full(r.shape, np.nan), np.full(r.shape, np.nan), np.zeros(r.shape, bool)
     umask, mi = np.unique(mint, return_inverse=True)
+    if umask.size > _MAX_GRID_MASKS:  # tabulating per mask would cost more than Newton
+        return np.full(r.shape, np.nan), np.full(r.shape, np.nan), np.zeros(r.shape, bool)
     w = ((umask[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)  # (M, k)
     lo = max(-_BRACKET, float(d.min()) - _GRID_MARGIN)
     hi = min(_BRACKET, float(d.max()) + _GRID_MARGIN)
@@ -433,9 +436,11 @@ def decode_keys(keys, k):
     return miss == 0, score
 
 
-_DENSE_LIMIT = 1 << 22
+# Dense lookup tables (and the cache) are used while 2^k (3k+1) <= _DENSE_LIMIT (k <= 12,
+# about 6 MB per table); longer scales use np.unique on the keys and are not cached.
+_DENSE_LIMIT = 1 << 18
 _TABLE_CACHE: dict = {}
-_TABLE_CACHE_SIZE = 32
+_TABLE_CACHE_SIZE = 16
 
 
 def clear_cache():
