@@ -298,14 +298,13 @@ def _solve_eap(masks, scores, d, prior_mean, prior_sd, n_points=201):
         raise ValueError("prior_sd must be positive")
     nodes = prior_mean + prior_sd * np.linspace(-8.0, 8.0, n_points)
     logprior = -0.5 * ((nodes - prior_mean) / prior_sd) ** 2
-    p = category_probabilities(nodes, d)  # (q, k, 4)
     cum = np.concatenate([np.zeros((d.shape[0], 1)), np.cumsum(d, axis=1)], axis=1)
     psi = nodes[:, None, None] * np.arange(N_CATEGORIES)[None, None, :] - cum[None]
     logz = np.log(np.exp(psi - psi.max(2, keepdims=True)).sum(2)) + psi.max(2)  # (q, k)
-    del p
     # log-likelihood up to a pattern constant: r*theta - sum_{answered} log Z_i(theta)
     ll = scores[:, None] * nodes[None, :] - masks.astype(np.float64) @ logz.T + logprior[None, :]
     ll -= ll.max(1, keepdims=True)
+    np.maximum(ll, -60.0, out=ll)  # weights below e^-60 are negligible; avoids slow underflow
     w = np.exp(ll)
     w /= w.sum(1, keepdims=True)
     mean = w @ nodes
