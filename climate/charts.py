@@ -90,8 +90,9 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
                        f'width="{_fmt(x_of(mean) - x_of(REPORT_MIN))}" height="12" fill="{SCHOOL_FILL}"/>')
             if row.get("ci_low") is not None and row.get("ci_high") is not None:
                 x1, x2 = x_of(row["ci_low"]), x_of(row["ci_high"])
-                out.append(f'<line x1="{_fmt(x1)}" y1="{_fmt(mid)}" x2="{_fmt(x2)}" y2="{_fmt(mid)}" '
-                           f'stroke="#f2a900" stroke-width="2"/>')
+                out.append(f'<path d="M{_fmt(x1)} {_fmt(mid - 4)} V{_fmt(mid + 4)} M{_fmt(x1)} {_fmt(mid)} '
+                           f'H{_fmt(x2)} M{_fmt(x2)} {_fmt(mid - 4)} V{_fmt(mid + 4)}" fill="none" '
+                           f'stroke="#f2a900" stroke-width="2.5"/>')
             out.append(_text(x_of(mean) + 4 if mean < 460 else x_of(mean) - 4, mid - 7, f"{mean:.0f}",
                              anchor="start" if mean < 460 else "end", size=11, weight="600"))
         if show_district and row.get("district") is not None:
