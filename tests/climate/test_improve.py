@@ -424,3 +424,29 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
                          r"(improved|declined|no clear change)", plan)
     # the newest administration is the default, and compares with the earlier one
     assert "compared with Spring survey" in text_of(client.get(url))
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_demo_improvement_seed_is_idempotent_and_shows_monitoring(app, client, auth):
+    from climate.demo import PRINCIPAL_EMAIL, _read_passwords, seed_administrations, seed_district, seed_improvement
+    from climate.models import School
+
+    seed_district()
+    seed_administrations()
+    first = seed_improvement()
+    assert any("action plan with 3 items" in line for line in first)
+    second = seed_improvement()
+    assert not any("added" in line or "scored" in line for line in second)
+    cedar = db.session.scalar(select(School).where(School.name == "Cedar Middle"))
+    items = db.session.scalars(select(PlanItem).where(PlanItem.school_id == cedar.id)).all()
+    assert len(items) == 3 and {i.status for i in items} == {"in_progress", "done"}
+    assert db.session.scalar(select(func.count()).select_from(SroAssessment)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScoringRun)) == 2
+    auth.sign_in(PRINCIPAL_EMAIL, _read_passwords()[PRINCIPAL_EMAIL])
+    plan = text_of(client.get(f"/improve/schools/{cedar.id}/plan"))
+    assert plan.count("Change from Spring 2025 to Spring 2026") == 3
+    assert re.search(r"\d+ -> \d+, [+-]\d+ \(95% interval [+-]\d+ to [+-]\d+\)", plan)
+    page = text_of(client.get(f"/improve/schools/{cedar.id}"))
+    assert "(Not met)" in page and "This school's own checklist applies" in page
