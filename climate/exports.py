@@ -370,24 +370,30 @@ def import_responses(administration: Administration, group: str, data: bytes, sc
 
 
 def _store(administration: Administration, group: str, rows: list[ImportedRow]) -> None:
+    """Plain executemany inserts (no RETURNING, which SQLite runs row by row), then the new ids are
+    looked up by the unique access code and the unique access code id."""
     today = dt.date.today()
     codes = _fresh_codes(len(rows))
-    chunk = 2000
+    chunk = 900  # stays under SQLite's bound-parameter limit in the IN lists
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        code_ids = db.session.scalars(insert(AccessCode).returning(AccessCode.id, sort_by_parameter_order=True), [
+        part, part_codes = rows[start:start + chunk], codes[start:start + chunk]
+        db.session.execute(insert(AccessCode.__table__), [
             {"code": c, "administration_id": administration.id, "school_id": r.school_id,
              "respondent_group": group, "source": "imported", "status": "submitted", "issued_on": today}
-            for c, r in zip(codes[start:start + chunk], part)]).all()
-        response_ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), [
-            {"access_code_id": cid, "administration_id": administration.id, "school_id": r.school_id,
+            for c, r in zip(part_codes, part)])
+        code_id = dict(db.session.execute(select(AccessCode.code, AccessCode.id).where(
+            AccessCode.code.in_(part_codes))).all())
+        db.session.execute(insert(Response.__table__), [
+            {"access_code_id": code_id[c], "administration_id": administration.id, "school_id": r.school_id,
              "respondent_group": group, "language": r.language, "status": "submitted", "started_on": today,
              "submitted_on": today, "simulated": False, "imported": True}
-            for cid, r in zip(code_ids, part)]).all()
-        answers = [{"response_id": rid, "item_id": item, "value": value}
-                   for rid, r in zip(response_ids, part) for item, value in r.answers.items()]
+            for c, r in zip(part_codes, part)])
+        response_id = dict(db.session.execute(select(Response.access_code_id, Response.id).where(
+            Response.access_code_id.in_(list(code_id.values())))).all())
+        answers = [{"response_id": response_id[code_id[c]], "item_id": item, "value": value}
+                   for c, r in zip(part_codes, part) for item, value in r.answers.items()]
         if answers:
-            db.session.execute(insert(Answer), answers)
+            db.session.execute(insert(Answer.__table__), answers)
 
 
 # --- pages -------------------------------------------------------------------------------------

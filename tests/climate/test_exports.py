@@ -366,3 +366,14 @@ def test_cli_export_and_import(filled, world, runner, tmp_path):
     assert result.exit_code != 0 and "column SCHOOL: 'School B' is not 'School A'" in result.output
     assert "Nothing was imported" in result.output
     assert count(Response, administration_id=fresh.id) == len(school_a_rows)
+
+
+def test_upload_larger_than_the_app_wide_limit_is_accepted(administration, world, client, staff, app):
+    """The app refuses bodies over MAX_CONTENT_LENGTH (256 KB); the import route allows 20 MB."""
+    data, _ = _paper_csv(administration, [["1", "2", "3", "4", "1", "7", "1", "0", "1"]] * 16000)
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(f"/exports/administrations/{administration.id}/import",
+                           data={"group": "student", "school": str(world.school_a.id),
+                                 "file": (io.BytesIO(data), "paper.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert count(Response, administration_id=administration.id, imported=True) == 16000
