@@ -4,6 +4,7 @@ action items change; every page visited has no axe-core WCAG 2.1 A/AA violations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from climate.extensions import db
 from climate.models import PlanItem, SroAssessment
@@ -51,7 +52,7 @@ def test_principal_plans_and_completes_the_sro_checklist(live_url, new_page, ass
         page.wait_for_load_state()
         assert page.get_by_role("status").get_by_text(f"Added to the plan: {title}").is_visible()
     assert_accessible(page, "recommendations after adding to the plan")
-    assert {i.ref for i in db.session.query(PlanItem).all()} == {
+    assert set(db.session.scalars(select(PlanItem.ref))) == {
         "least_favorable:student:discipline", "least_favorable:student:bullying"}
 
     # no checklist yet: the page says so; complete it for the school
@@ -86,14 +87,14 @@ def test_principal_plans_and_completes_the_sro_checklist(live_url, new_page, ass
     assert page.locator("ol.sro-items > li").count() == 1
     assert page.locator("#sro-SEC-2-S2").count() == 0 and page.locator("#sro-SEC-4-S1").count() == 1
     db.session.expire_all()
-    assessment = db.session.query(SroAssessment).one()
+    assessment = db.session.scalars(select(SroAssessment)).one()
     assert assessment.school_id == world.school_a.id and assessment.has_sro
 
     page.get_by_role("link", name="Action plan (2 items)").click()
     page.wait_for_url("**/plan")
     assert_accessible(page, "action plan")
-    page.fill(f"#owner-{PlanItem.query.filter_by(ref='least_favorable:student:discipline').one().id}", "Ms. Rivera")
-    item_id = PlanItem.query.filter_by(ref="least_favorable:student:discipline").one().id
+    item_id = db.session.scalar(select(PlanItem.id).where(PlanItem.ref == "least_favorable:student:discipline"))
+    page.fill(f"#owner-{item_id}", "Ms. Rivera")
     page.select_option(f"#status-{item_id}", "in_progress")
     page.fill(f"#due_on-{item_id}", "2026-05-01")
     page.get_by_role("button", name=re.compile(r"^Save ?: Discipline \(students\)")).click()
