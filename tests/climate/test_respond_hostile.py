@@ -132,5 +132,6 @@ def test_random_hostile_forms_never_crash_and_store_nothing(client, started, hos
     for key, value in pairs:
         data.setdefault(key, []).append(value)
     response = client.post(f"/s/{started}/p/{quote(number, safe='')}", data=data)
-    assert response.status_code in (400, 404, 405, 413), response.status_code
+    # 308: werkzeug merges doubled slashes in a decoded path with a redirect; nothing runs.
+    assert response.status_code in (308, 400, 404, 405, 413), response.status_code
     assert snapshot() == before
