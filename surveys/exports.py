@@ -245,7 +245,24 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
     by_name = {s.name.strip().lower(): s for s in schools}
     by_nces = {s.nces_id.strip(): s for s in schools if s.nces_id}
     group_names = {group, GROUP_LABELS[group]["en"].lower()}
-    index = {name: j for j, name in enumerate(header)}
+    meta_at = {name: header.index(name) for name in META_NAMES if name in header}
+    # one plan per answer column: the accepted cell texts, looked up without parsing
+    plans = []
+    for j, name in enumerate(header):
+        col = cols[name]
+        if col.kind == "item":
+            allowed = items[col.item_id].values
+        elif col.kind == "race":
+            allowed = (0, 1)
+        elif col.kind == "mask":
+            item = items[col.item_id]
+            allowed = tuple(v for v in range(1, sum(item.values) + 1) if item.is_valid(v))
+        else:
+            continue
+        accepted = {}
+        for v in allowed:
+            accepted[str(v)] = accepted[f"{v}.0"] = v
+        plans.append((j, name, col.kind, col.item_id, col.bit, accepted))
     out: list[ImportedRow] = []
     n_errors = 0
 
@@ -255,9 +272,11 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
         if len(errors) < MAX_LISTED_ERRORS:
             errors.append(message)
 
+    def cell(cells, name):
+        return cells[meta_at[name]].strip() if name in meta_at else ""
+
     n_rows = 0
     for line, cells in enumerate(rows, start=2):
-        cells = list(cells)
         if not any(c.strip() for c in cells):
             continue
         n_rows += 1
@@ -266,19 +285,19 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
         if len(cells) != len(header):
             bad(f"row {line}: has {len(cells)} cells, the header has {len(header)}")
             continue
-        value = {name: cells[j].strip() for name, j in index.items()}
         # school
         school = by_id.get(school_id) if school_id is not None else None
         named = None
-        if value.get("NCES_ID"):
-            named = by_nces.get(value["NCES_ID"])
+        nces, school_name = cell(cells, "NCES_ID"), cell(cells, "SCHOOL")
+        if nces:
+            named = by_nces.get(nces)
             if named is None and school_id is None:
-                bad(f"row {line}, column NCES_ID: {value['NCES_ID']} is not a school of this administration")
+                bad(f"row {line}, column NCES_ID: {nces} is not a school of this administration")
                 continue
-        if named is None and value.get("SCHOOL"):
-            named = by_name.get(value["SCHOOL"].lower())
+        if named is None and school_name:
+            named = by_name.get(school_name.lower())
             if named is None:
-                bad(f"row {line}, column SCHOOL: {value['SCHOOL']!r} is not a school of this administration")
+                bad(f"row {line}, column SCHOOL: {school_name!r} is not a school of this administration")
                 continue
         if school is None:
             if named is None:
@@ -289,52 +308,54 @@ def validate_import(header: Sequence[str], rows: Iterable[Sequence[str]], *, ins
             bad(f"row {line}, column SCHOOL: {named.name!r} is not {school.name!r}, the school chosen for this file")
             continue
         ok = True
-        if value.get("GROUP") and value["GROUP"].lower() not in group_names:
-            bad(f"row {line}, column GROUP: {value['GROUP']!r} is not {group}")
+        text = cell(cells, "GROUP")
+        if text and text.lower() not in group_names:
+            bad(f"row {line}, column GROUP: {text!r} is not {group}")
             ok = False
-        language = (value.get("LANGUAGE") or "en").lower()
+        text = cell(cells, "LANGUAGE")
+        language = (text or "en").lower()
         if language not in ("en", "es"):
-            bad(f"row {line}, column LANGUAGE: {value['LANGUAGE']!r} is not en or es")
+            bad(f"row {line}, column LANGUAGE: {text!r} is not en or es")
             ok = False
-        if value.get("STATUS") and value["STATUS"].lower() != "submitted":
-            bad(f"row {line}, column STATUS: {value['STATUS']!r}; only submitted responses can be imported")
+        text = cell(cells, "STATUS")
+        if text and text.lower() != "submitted":
+            bad(f"row {line}, column STATUS: {text!r}; only submitted responses can be imported")
             ok = False
         answers: dict[str, int] = {}
-        race_bits: dict[str, tuple[int, str]] = {}
-        for name, text in value.items():
-            col = cols[name]
-            if col.kind in ("meta", "score", "level") or not text:
+        race_bits: dict[str, int] = {}
+        for j, name, kind, item_id, bit, accepted in plans:
+            text = cells[j]
+            if not text:
                 continue
-            number = _int(text)
-            if col.kind == "race":
-                if number not in (0, 1):
-                    bad(f"row {line}, column {name}: {text} is not 0 or 1")
+            number = accepted.get(text)
+            if number is None:
+                text = text.strip()
+                if not text:
+                    continue
+                number = accepted.get(text)
+                if number is None:
+                    parsed = _int(text)
+                    number = accepted.get(str(parsed)) if parsed is not None else None
+                if number is None:
+                    if kind == "race":
+                        bad(f"row {line}, column {name}: {text} is not 0 or 1")
+                    elif kind == "mask":
+                        bad(f"row {line}, column {name}: {text} is not a valid combination of "
+                            f"{_values_text(items[item_id].values)}")
+                    else:
+                        bad(f"row {line}, column {name}: {text} is not one of {_values_text(items[item_id].values)}")
                     ok = False
-                elif number:
-                    mask, _ = race_bits.get(col.item_id, (0, name))
-                    race_bits[col.item_id] = (mask | col.bit, name)
-                continue
-            item = items[col.item_id]
-            if col.kind == "mask":
-                if number is None or not item.is_valid(number):
-                    bad(f"row {line}, column {name}: {text} is not a valid combination of "
-                        f"{_values_text(item.values)}")
-                    ok = False
-                else:
-                    answers[item.id] = number
-                continue
-            allowed = item.values
-            if number not in allowed:
-                bad(f"row {line}, column {name}: {text} is not one of {_values_text(allowed)}")
-                ok = False
+                    continue
+            if kind == "race":
+                if number:
+                    race_bits[item_id] = race_bits.get(item_id, 0) | bit
             else:
-                answers[item.id] = number
-        for item_id, (mask, name) in race_bits.items():
+                answers[item_id] = number
+        for item_id, mask in race_bits.items():
             item = items[item_id]
             if not item.is_valid(mask):
-                prefer = f"{item_id}_{item.prefer_not_value}"
-                bad(f"row {line}, column {prefer}: '{item.option(item.prefer_not_value).label['en']}' "
-                    f"cannot be chosen together with another option")
+                bad(f"row {line}, column {item_id}_{item.prefer_not_value}: "
+                    f"'{item.option(item.prefer_not_value).label['en']}' cannot be chosen together with another option")
                 ok = False
             else:
                 answers[item_id] = mask
