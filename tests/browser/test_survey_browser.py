@@ -86,9 +86,11 @@ def test_keyboard_only_no_javascript_phone(live_url, browser, administration, wo
             assert box["height"] >= 44, selector
         # No horizontal scrolling on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
-        page.locator("button.primary").focus()
+        # Enter on a chosen answer means Next (not the language switch that comes first on the page).
+        page.locator("#S_CUL_02-1").focus()
         page.keyboard.press("Enter")
         page.wait_for_url("**/p/2")
+        assert page.locator("html").get_attribute("lang") == "es"
         assert stored_answers(code) == {"S_CUL_01": 2, "S_CUL_02": 1}
     finally:
         context.close()
