@@ -43,6 +43,7 @@ def seed_district() -> tuple[District, dict[str, str]]:
                                   enrollment_student=stu, enrollment_instructional_staff=ins,
                                   enrollment_noninstructional_staff=non, enrollment_parent=par))
     db.session.flush()
+    db.session.expire(district, ["schools"])  # the list was loaded before the new schools existed
     passwords = _read_passwords()
     for email, role in ((STAFF_EMAIL, "district_staff"), (PRINCIPAL_EMAIL, "principal")):
         user = db.session.scalar(select(User).where(User.email == email))
@@ -76,14 +77,29 @@ def seed_demo(echo=print) -> list[str]:
     """Seed everything the demo shows; returns the lines to print for the newcomer."""
     echo("Seeding the demo district ...")
     district, passwords = seed_district()
-    lines = [f"Demo district: {district.name} ({len(district.schools)} schools)",
-             "Sign in at http://127.0.0.1:5000/auth/sign-in with:"]
-    for email, role in ((STAFF_EMAIL, "district staff"), (PRINCIPAL_EMAIL, "principal of Cedar Middle")):
-        lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
     echo("Seeding the demo administrations (simulated respondents) ...")
-    lines += seed_administrations()
+    lines = seed_administrations()
+    echo("Scoring the closed demo administrations ...")
+    lines += seed_scores()
     echo("Seeding the demo improvement work (SECURe checklist, action plan) ...")
     lines += seed_improvement()
+    lines += ["", f"Demo district: {district.name} ({len(district.schools)} schools)",
+              "Sign in at http://127.0.0.1:5000/auth/sign-in with:"]
+    for email, role in ((STAFF_EMAIL, "district staff"), (PRINCIPAL_EMAIL, "principal of Cedar Middle")):
+        lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
+    return lines
+
+
+def seed_scores() -> list[str]:
+    """Score the demo district's closed administrations that have no results yet."""
+    from .models import Administration
+    from .results import current_run
+    from .scoring import process_closed
+
+    lines = []
+    for admin_id in process_closed(trigger="demo"):
+        admin = db.session.get(Administration, admin_id)
+        lines.append(f"Scored {admin.name!r}: {current_run(admin_id).n_scored:,} respondents with scale scores.")
     return lines
 
 
@@ -182,35 +198,24 @@ DEMO_PLAN = [  # (status, owner, due date, notes) for the top three topic recomm
 def seed_improvement() -> list[str]:
     """Cedar Middle's SECURe self-assessment (some criteria unmet) and an action plan of three items
     added from the Spring 2025 recommendations, so that the Spring 2026 results show each item's change.
-    Scores the closed demo administrations first when they have no results yet. Re-running adds nothing."""
+    Runs after seed_scores, so the closed administrations have results. Re-running adds nothing."""
     import datetime as dt
 
     from .improve import recommendation_title, school_recommendations, school_results
-    from .models import Administration, PlanItem, SroAssessment, SroRating, utcnow
+    from .models import Administration, PlanItem, SroAssessment, SroRating
     from .results import current_run
-    from .scoring import score_administration
 
     district = db.session.scalar(select(District).where(District.name == DISTRICT))
     cedar = next((s for s in district.schools if s.name == "Cedar Middle"), None) if district else None
     if cedar is None:
         return ["No Cedar Middle in the demo district: improvement demo skipped."]
     lines = []
-    # seed_district links the demo principal through district.schools, which is still empty when the
-    # schools were just added in the same session; make sure the principal really has Cedar Middle.
-    principal = db.session.scalar(select(User).where(User.email == PRINCIPAL_EMAIL))
-    if principal is not None and not principal.schools:
-        principal.schools = [cedar]
-        db.session.commit()
-        lines.append("The demo principal now has Cedar Middle.")
     admins = {}
     for name, _opens, _closes, _change in CLOSED_ADMINISTRATIONS:
         admin = db.session.scalar(select(Administration).where(
             Administration.district_id == district.id, Administration.name == name))
         if admin is None:
             return lines + [f"No administration {name!r}: improvement demo skipped."]
-        if current_run(admin.id) is None and admin.closes_at <= utcnow():
-            score_administration(admin, trigger="demo")
-            lines.append(f"Administration {name!r} scored.")
         admins[name] = admin
 
     assessment = db.session.scalar(select(SroAssessment).where(
