@@ -377,3 +377,20 @@ def test_upload_larger_than_the_app_wide_limit_is_accepted(administration, world
                                  "file": (io.BytesIO(data), "paper.csv")}, content_type="multipart/form-data")
     assert response.status_code == 303
     assert count(Response, administration_id=administration.id, imported=True) == 16000
+
+
+def test_empty_administration_exports_headers_only(administration, client, staff, tmp_path):
+    import pyreadstat
+
+    text = client.get(f"/exports/administrations/{administration.id}/student/responses.csv").get_data(as_text=True)
+    header, rows = read_csv(text)
+    assert header[0] == "ROW" and rows == []
+    sav = client.get(f"/exports/administrations/{administration.id}/parent/responses.sav")
+    assert sav.status_code == 200
+    (tmp_path / "p.sav").write_bytes(sav.data)
+    frame, _ = pyreadstat.read_sav(str(tmp_path / "p.sav"))
+    assert len(frame) == 0
+    # not scored yet: no results file, a message instead
+    response = client.get(f"/exports/administrations/{administration.id}/results.csv", follow_redirects=True)
+    assert b"has not been scored yet" in response.data
+    assert b"not been scored yet" in client.get(f"/exports/administrations/{administration.id}").data
