@@ -49,7 +49,10 @@ def demo(serve, port):
         # The demo is plain http on loopback, where a Secure cookie would not be sent back.
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
-        app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+        from werkzeug.serving import run_simple
+
+        # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
+        run_simple("127.0.0.1", port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 @click.command()

@@ -62,3 +62,31 @@ def test_unwritable_instance_folder_is_reported(tmp_path):
     result = climate("demo", "--no-serve", instance=blocker / "instance")
     assert result.returncode != 0
     assert "cannot be written" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_serves_the_app(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    climate("demo", "--no-serve", instance=tmp_path)  # seed first so the serving run starts quickly
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env["CLIMATE_INSTANCE_PATH"] = str(tmp_path)
+    server = subprocess.Popen([sys.executable, "-m", "climate.cli", "demo", "--port", str(port)], cwd=REPO,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/sign-in", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, "the demo did not start serving"
+        assert "Sign in" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
