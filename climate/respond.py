@@ -328,8 +328,13 @@ def page(code, number):
     except svc.Tampered:
         abort(400)
     action = request.form.get("action", "next")
-    if action not in ACTIONS:
+    cleared = action[6:] if action.startswith("clear-") else None
+    if action not in ACTIONS and not (cleared and any(it.id == cleared for it in page.items)):
         abort(400)
+    if cleared:
+        # "Clear my answer": a chosen radio cannot be unchosen without JavaScript, so the page
+        # is saved without that question and shown again.
+        answers.pop(cleared, None)
     if problems:
         posted = dict(answers)
         for item_id in problems:
@@ -339,6 +344,8 @@ def page(code, number):
     if not svc.save_page(survey.response.id, page, answers, switch_to or lang()):
         return already_submitted() if _submitted_here(survey.code.code) else unusable_message()
     code = survey.code.code
+    if cleared:
+        return redirect(url_for("respond.page", code=code, number=page.number) + f"#{cleared}")
     if switch_to:
         session["lang"] = switch_to
         return redirect(url_for("respond.page", code=code, number=page.number, lang=switch_to))

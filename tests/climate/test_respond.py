@@ -243,6 +243,18 @@ def test_a_page_post_replaces_that_pages_answers(client, administration, world, 
     assert 'name="S_CUL_02" value="4" checked' in page and "checked" not in page.split("S_CUL_02")[0]
 
 
+def test_a_chosen_answer_can_be_cleared_without_javascript(client, administration, world, issue):
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    assert "Clear my answer" not in client.get(f"/s/{code}/p/1").text
+    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "1", "S_CUL_02": "2"})
+    page = client.get(f"/s/{code}/p/1").text
+    assert page.count("Clear my answer") == 2 and 'value="clear-S_CUL_02"' in page
+    cleared = client.post(f"/s/{code}/p/1", data={"S_CUL_01": "3", "S_CUL_02": "2", "action": "clear-S_CUL_02"})
+    assert cleared.location.endswith(f"/s/{code}/p/1#S_CUL_02")
+    assert stored_answers(code) == {"S_CUL_01": 3}
+
+
 def test_every_item_may_be_skipped(client, administration, world, issue):
     code = issue(administration, world.school_a)[0]
     consent(client, code)

@@ -34,6 +34,7 @@ TAMPERED = {
     "two radio values": {"S_CUL_01": ["1", "2"]},
     "repeated action": {"S_CUL_02": "1", "action": ["next", "back"]},
     "unknown action": {"S_CUL_02": "1", "action": "delete-everything"},
+    "clearing an item of another page": {"S_CUL_02": "1", "action": "clear-S_REL_01"},
     "repeated csrf field": {"csrf_token": ["a", "b"]},
 }
 
@@ -114,7 +115,8 @@ _hostile_pair = st.one_of(
                                                 "S_CUL_06", "action", "csrf_token"} and k), _number_text),
     st.tuples(st.sampled_from(["S_CUL_01", "S_CUL_04"]),
               _number_text.filter(lambda v: v not in {"1", "2", "3", "4"})),
-    st.tuples(st.just("action"), _text.filter(lambda v: v not in {"next", "back", "review", "lang-en", "lang-es"})),
+    st.tuples(st.just("action"), _text.filter(lambda v: v not in {"next", "back", "review", "lang-en", "lang-es"}
+                                             and not v.startswith("clear-"))),
     st.tuples(st.sampled_from(["S_REL_01", "S_RACE", "S_GRADE", "C01"]), st.sampled_from(["1", "2"])),
 )
 _any_pair = st.tuples(st.one_of(_valid_keys, _text), _number_text)
