@@ -25,6 +25,7 @@ setup(
         "numpy>=1.26,<3",
         "pyyaml>=6.0,<7",
         "pyreadstat>=1.2,<2",
+        "pandas>=2.1,<4",  # pyreadstat writes SPSS files from a DataFrame
     ],
     extras_require={
         "test": [

@@ -29,11 +29,22 @@ TEST_CONFIG = {
 
 
 def make_app(**overrides):
+    from flask import g
+
     from climate.config import database_url
     config = dict(TEST_CONFIG)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(Path(_INSTANCE)) if os.environ.get("DATABASE_URL") else DATABASE_URL
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+
+    @app.teardown_request
+    def _fresh_g(_exc):
+        # Tests keep an app context open, which every test-client request would share; in
+        # production each request has its own. Clear what a request left in `g` (the signed-in
+        # user, "CSRF already checked") so the next request is judged on its own.
+        for key in list(g):
+            g.pop(key, None)
+    return app
 
 
 @pytest.fixture(scope="session")
