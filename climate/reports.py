@@ -426,6 +426,8 @@ def comparison_table(administration: Administration, run, group: str, level: str
                 entry["value"] = c["mean"]
                 entry["text"] = f"{c['mean']:.0f}"
                 entry["level"] = c["level"]
+            entry["css"] = _cell_css(entry)
+            entry["level_label"] = LEVEL_LABELS[entry["level"]]["en"] if entry["level"] else ""
             row["cells"].append(entry)
         rows.append(row)
 
@@ -451,6 +453,17 @@ def comparison_table(administration: Administration, run, group: str, level: str
                   or district_cells[t]["mean"] is None else f"{district_cells[t]['mean']:.0f}"),
          "level": district_cells[t]["level"] if district_cells[t] else None, "flag": None} for t in topics]}
     return {"columns": columns, "rows": rows, "district": district_row, "topics": topics, "instrument": inst}
+
+
+def _cell_css(entry: dict) -> str:
+    css = "num"
+    if entry["level"]:
+        css += f" level-{entry['level']}"
+    if entry["flag"]:
+        css += f" flag-{entry['flag']}"
+    if entry["text"] == "suppressed":
+        css += " suppressed"
+    return css
 
 
 def table_as_lists(table: dict) -> list[list[str]]:
