@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import case, func, select
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import StopValidation, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys.domain import GROUP_LABELS, RESPONDENT_GROUPS
@@ -99,6 +99,11 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date and time like 2026-03-02 08:00.") from None
+
+    def pre_validate(self, form):
+        # A form posted without the field at all must not pass as "no date".
+        if self.data is None and not self.process_errors:
+            raise StopValidation(self.missing_message)
 
 
 class CheckboxesField(SelectMultipleField):

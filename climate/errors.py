@@ -36,8 +36,6 @@ def register(app):
         code = exc.code or 500
         # Our own aborts carry a message written for the user; werkzeug's defaults do not.
         custom = exc.description if exc.description != type(exc).description else None
-        if code in (404, 403, 405):
-            custom = None if code != 403 else custom
         response = _page(code if code in TITLES else 400 if code < 500 else 500, custom)
         if code == 429 and getattr(exc, "retry_after", None):
             page, status = response

@@ -545,7 +545,8 @@ def comparison():
 def comparison_csv():
     p = comparison_params()
     if p is None:
-        abort(404)
+        abort(404, description="There are no scored results to download yet: results appear once an "
+                               "administration has closed and been scored.")
     table = comparison_table(p["administration"], p["run"], p["group"], p["level"], p["sort"], p["dir"], p["view"])
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(table_as_lists(table))
