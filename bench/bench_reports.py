@@ -306,7 +306,9 @@ def main() -> None:
     pages.append(("district comparison (students)", staff, "/reports/comparison"))
     pages.append(("comparison sorted, difference view", staff,
                   "/reports/comparison?sort=relationships&dir=desc&view=difference"))
-    pages.append(("comparison with subgroup gaps (one topic)", staff, "/reports/comparison?gaps=relationships"))
+    pages.append(("comparison + gaps (one topic, by grade)", staff, "/reports/comparison?gaps=relationships"))
+    pages.append(("comparison + gaps (one topic, all subgroups)", staff,
+                  "/reports/comparison?gaps=relationships&gapsby=all"))
     pages.append(("comparison CSV", staff, "/reports/comparison.csv?sort=bullying&dir=asc"))
     pages.append(("school report (principal)", principal, f"/reports/schools/{first_school}"))
     pages.append(("school topic page", principal, f"/reports/schools/{first_school}/topics/relationships"))

@@ -518,10 +518,15 @@ def comparison():
     gap_topic = request.args.get("gaps")
     if gap_topic not in topics:
         gap_topic = None
+    variables = [v for v in REPORTED if any(b.subgroup == v for b in table["instrument"].background)]
+    gap_by = request.args.get("gapsby") or (variables[0] if variables else "all")
+    if gap_by not in variables + ["all"]:
+        gap_by = variables[0] if variables else "all"
     gaps = []
     if gap_topic:
         shown = {r["school"].id: r["school"] for r in table["rows"]}
-        subs = results.cells(p["run"], group=p["group"], measure_kind="topic", measure=gap_topic, subgroup=True)
+        subs = results.cells(p["run"], group=p["group"], measure_kind="topic", measure=gap_topic,
+                             subgroup=True if gap_by == "all" else gap_by)
         gaps = [dict(g, school=shown[g["school_id"]])
                 for g in subgroup_gaps([c for c in subs if c["school_id"] in shown], table["instrument"])
                 if g["significant"]]
@@ -535,6 +540,7 @@ def comparison():
 
     return render_template("reports/comparison.html", table=table, lists=table_as_lists(table), link=link,
                            csv_url=url_for("reports.comparison_csv", **args), gap_topic=gap_topic, gaps=gaps,
+                           gap_by=gap_by, gap_variables=[(v, SUBGROUP_LABELS.get(v, v)) for v in variables],
                            levels=SCHOOL_LEVELS, provisional=results.is_provisional(p["run"]),
                            suppressed_text=suppressed_text(p["run"]), min_n=p["run"].min_n,
                            group_label=group_label, **p)

@@ -205,7 +205,7 @@ def test_comparison_gaps_are_flagged_only_beyond_their_interval(scored, world, c
     from climate.reports import difference
     total = 0
     for topic in SCALED_TOPICS["student"]:
-        html = client.get(f"/reports/comparison?gaps={topic}").get_data(as_text=True)
+        html = client.get(f"/reports/comparison?gaps={topic}&gapsby=all").get_data(as_text=True)
         subs = results.cells(run, group="student", measure_kind="topic", measure=topic, subgroup=True)
         expected = 0
         for school in (world.school_a, world.school_b):
@@ -219,6 +219,10 @@ def test_comparison_gaps_are_flagged_only_beyond_their_interval(scored, world, c
         assert found == expected, topic
         total += found
     assert total, "the simulated schools should show at least one significant gap"
+    by_grade = client.get("/reports/comparison?gaps=relationships").get_data(as_text=True)
+    assert 'value="grade" selected' in by_grade
+    if "gap-table" in by_grade:
+        assert {r[1] for r in rows_of(by_grade, "gap-table")[1:]} == {"Grade"}
 
 
 @pytest.fixture
