@@ -24,26 +24,6 @@ def test_help_lists_flask_and_our_commands(tmp_path):
         assert command in result.stdout
 
 
-def test_demo_seeds_once_and_prints_passwords(tmp_path):
-    first = climate("demo", "--no-serve", instance=tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert "district@riverbend.example  password: " in first.stdout
-    assert "(6 schools)" in first.stdout
-    second = climate("demo", "--no-serve", instance=tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert "(6 schools)" in second.stdout
-    password = first.stdout.split("district@riverbend.example  password: ")[1].split()[0]
-    assert password in second.stdout  # the same accounts, not new ones
-
-    import sqlite3
-    with sqlite3.connect(tmp_path / "climate.sqlite") as conn:
-        assert conn.execute("select count(*) from district").fetchone()[0] == 1
-        assert conn.execute("select count(*) from school").fetchone()[0] == 6
-        assert conn.execute("select count(*) from user_account").fetchone()[0] == 2
-        levels = {row[0] for row in conn.execute("select level from school")}
-        assert levels == {"elementary", "middle", "high"}
-
-
 @pytest.mark.parametrize("url, message", [
     ("definitely not a url", "is not a database URL"),
     ("mysql://user:pw@localhost/db", "runs on SQLite or PostgreSQL"),
@@ -64,12 +44,28 @@ def test_unwritable_instance_folder_is_reported(tmp_path):
     assert "cannot be written" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_demo_serves_the_app(tmp_path):
+def test_demo_seeds_once_then_serves(tmp_path):
+    """First run seeds; the second run finds everything in place, adds nothing, and serves."""
     import socket
+    import sqlite3
     import time
     import urllib.request
 
-    climate("demo", "--no-serve", instance=tmp_path)  # seed first so the serving run starts quickly
+    first = climate("demo", "--no-serve", instance=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "district@riverbend.example  password: " in first.stdout and "(6 schools)" in first.stdout
+    assert "Try the survey: http://127.0.0.1:5000/s/" in first.stdout
+    password = first.stdout.split("district@riverbend.example  password: ")[1].split()[0]
+
+    def counts():
+        with sqlite3.connect(tmp_path / "climate.sqlite") as conn:
+            return {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+                    for t in ("district", "school", "user_account", "administration", "response", "answer",
+                              "scoring_run", "plan_item", "sro_assessment")}
+    seeded = counts()
+    assert seeded["district"] == 1 and seeded["school"] == 6 and seeded["user_account"] == 2
+    assert seeded["administration"] == 3 and seeded["scoring_run"] == 2 and seeded["plan_item"] == 3
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -79,7 +75,7 @@ def test_demo_serves_the_app(tmp_path):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         page = None
-        for _ in range(120):
+        for _ in range(240):
             try:
                 page = urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/sign-in", timeout=2).read().decode()
                 break
@@ -89,4 +85,6 @@ def test_demo_serves_the_app(tmp_path):
         assert "Sign in" in page
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output = server.communicate(timeout=10)[0]
+    assert password in output  # the same accounts, not new ones
+    assert counts() == seeded  # the second run added nothing
