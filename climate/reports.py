@@ -414,9 +414,10 @@ def comparison_table(administration: Administration, run, group: str, level: str
                 entry["text"] = "suppressed"
             elif view == "difference":
                 d = difference(c, district_cells[t])
-                if d is None:
-                    entry["text"] = f"{c['mean'] - district_cells[t]['mean']:+.0f}" if district_cells[t] else "no data"
-                    entry["value"] = c["mean"] - district_cells[t]["mean"] if district_cells[t] else None
+                dmean = district_cells[t]["mean"] if district_cells[t] else None
+                if d is None:  # no district figure, or a cell without a standard error (n = 1)
+                    entry["value"] = None if dmean is None else c["mean"] - dmean
+                    entry["text"] = "no data" if dmean is None else f"{entry['value']:+.0f}"
                 else:
                     entry["value"] = d["diff"]
                     entry["flag"] = ("above" if d["diff"] > 0 else "below") if d["significant"] else None
