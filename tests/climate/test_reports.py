@@ -345,3 +345,24 @@ def test_print_view_has_charts_legend_date_and_no_inline_script(scored, world, c
     assert not re.search(r"<script>(?!</script>)", html) and 'onclick' not in html and 'style="' not in html
     school_page = client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True)
     assert f"/reports/schools/{world.school_a.id}/print" in school_page
+
+
+def test_each_district_compares_only_its_own_schools(scored, world, client, auth):
+    now = dt.datetime.now().replace(microsecond=0)
+    other = create_administration(world.d2, "District two survey", now - dt.timedelta(days=10),
+                                  now + dt.timedelta(days=10), [world.school_c], ["student"])
+    db.session.commit()
+    simulate_administration(other, {(world.school_c.id, "student"): 40}, seed=4)
+    score_administration(other)
+    auth.sign_in("staff2@d2.example")
+    rows = rows_of(client.get("/reports/comparison").get_data(as_text=True), "comparison-table")
+    assert [r[0] for r in rows[1:-1]] == ["School C"]
+    csv_rows = list(csv.reader(io.StringIO(client.get("/reports/comparison.csv").get_data(as_text=True))))
+    assert csv_rows == rows
+    assert client.get(f"/reports/schools/{world.school_c.id}").status_code == 200
+    assert client.get(f"/reports/schools/{world.school_a.id}").status_code == 404
+    auth.sign_out()
+    auth.sign_in("staff1@d1.example")
+    rows = rows_of(client.get("/reports/comparison").get_data(as_text=True), "comparison-table")
+    assert sorted(r[0] for r in rows[1:-1]) == ["School A", "School B"]
+    assert client.get(f"/reports/comparison?administration={other.id}").status_code == 404
