@@ -293,16 +293,19 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
 def item_blocks(items, mine, district, school, group, run, topic) -> list[dict]:
     """Items of one topic and group split by response scale: one chart and table per scale."""
     blocks = []
-    by_scale: dict[str, list] = {}
+    # one chart per response scale and direction: colours follow favourability (dark red = least
+    # favourable answer, dark green = most), so negatively worded items get their own chart and legend
+    by_scale: dict[tuple, list] = {}
     for item in items:
-        by_scale.setdefault(item.scale.id, []).append(item)
-    for scale_items in by_scale.values():
+        by_scale.setdefault((item.scale.id, item.favourable_first), []).append(item)
+    for (_scale, favourable_first), scale_items in by_scale.items():
         rows = item_rows(scale_items, mine, district, school.id, group, run)
         categories = rows[0]["categories"]
         title = f"{group_label(group)}: answers to {measure_label('topic', topic)} items at {school.name}"
         desc = ("Stacked bars, one per item, showing the percent of respondents who chose each answer ("
-                + ", ".join(categories) + "), in that order. The table that follows gives the same numbers.")
-        blocks.append({"rows": rows, "categories": categories,
+                + ", ".join(categories) + "), in that order, coloured from dark green for the most favourable "
+                "answer to dark red for the least favourable. The table that follows gives the same numbers.")
+        blocks.append({"rows": rows, "categories": categories, "reversed": not favourable_first,
                        "chart": charts.distribution_chart(rows, categories, title, desc)})
     return blocks
 
