@@ -307,6 +307,8 @@ class GroupResult(db.Model):
     __tablename__ = "group_result"
     __table_args__ = (
         Index("ix_group_result_lookup", "scoring_run_id", "school_id", "respondent_group"),
+        # district-wide reads (comparison of schools): one measure of one group across all schools
+        Index("ix_group_result_measure", "scoring_run_id", "respondent_group", "measure_kind", "measure"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scoring_run_id: Mapped[int] = mapped_column(ForeignKey("scoring_run.id", ondelete="CASCADE"))

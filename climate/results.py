@@ -21,7 +21,8 @@ def cells(run: ScoringRun, *, school_id: int | None | str = "any", group: str | 
           subgroup: str | None | bool = False) -> list[dict]:
     """Stored cells of a run as plain dicts. school_id=None means the district cells; "any" all.
     subgroup=False: whole-group cells only; True: every subgroup cell; a name: that variable."""
-    query = select(GroupResult).where(GroupResult.scoring_run_id == run.id)
+    table = GroupResult.__table__
+    query = select(table).where(GroupResult.scoring_run_id == run.id)
     if school_id != "any":
         query = query.where(GroupResult.school_id.is_(None) if school_id is None else GroupResult.school_id == school_id)
     if group:
@@ -36,7 +37,14 @@ def cells(run: ScoringRun, *, school_id: int | None | str = "any", group: str | 
         query = query.where(GroupResult.subgroup.is_not(None))
     elif subgroup is not None:
         query = query.where(GroupResult.subgroup == subgroup)
-    return [row.as_cell() for row in db.session.scalars(query.order_by(GroupResult.id))]
+    # plain rows, not ORM objects: a district comparison reads hundreds of thousands of cells
+    keys = [k for k in GroupResult.CELL_KEYS if k != "group"]
+    out = []
+    for row in db.session.execute(query.order_by(GroupResult.id)).mappings():
+        cell = {k: row[k] for k in keys}
+        cell["group"] = row["respondent_group"]
+        out.append(cell)
+    return out
 
 
 def index_cells(rows: list[dict]) -> dict[tuple, dict]:
@@ -83,12 +91,15 @@ def previous_administration(administration: Administration, school_id: int | Non
     return None
 
 
-def response_counts(administration_id: int) -> dict[tuple[int, str], dict[str, int]]:
-    """(school id, group) -> {"started": n, "submitted": n} with one GROUP BY query."""
+def response_counts(administration_id: int, school_id: int | None = None) -> dict[tuple[int, str], dict[str, int]]:
+    """(school id, group) -> {"started": n, "submitted": n} with one GROUP BY query (one school's
+    rows only when school_id is given)."""
+    query = select(Response.school_id, Response.respondent_group, Response.status, func.count()).where(
+        Response.administration_id == administration_id)
+    if school_id is not None:
+        query = query.where(Response.school_id == school_id)
     rows = db.session.execute(
-        select(Response.school_id, Response.respondent_group, Response.status, func.count())
-        .where(Response.administration_id == administration_id)
-        .group_by(Response.school_id, Response.respondent_group, Response.status)).all()
+        query.group_by(Response.school_id, Response.respondent_group, Response.status)).all()
     out: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"started": 0, "submitted": 0})
     for school_id, group, status, n in rows:
         out[(school_id, group)]["started"] += n
@@ -99,7 +110,7 @@ def response_counts(administration_id: int) -> dict[tuple[int, str], dict[str, i
 
 def response_rates(administration: Administration, school: School) -> dict[str, tuple[int, int]]:
     """group -> (submitted, enrollment) for one school."""
-    counts = response_counts(administration.id)
+    counts = response_counts(administration.id, school.id)
     return {g.respondent_group: (counts.get((school.id, g.respondent_group), {}).get("submitted", 0),
                                  school.enrollment(g.respondent_group))
             for g in administration.groups}
