@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     register_extensions(app)
+    create_embedded_database(app)
     register_instruments(app)
     register_blueprints(app)
     register_security(app)
@@ -62,6 +63,22 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.close()
+
+
+def create_embedded_database(app: Flask) -> None:
+    """On first run with the embedded default (no DATABASE_URL), build the SQLite database from the
+    migrations so a new user needs no set-up step. A configured database is left to
+    `climate db upgrade`."""
+    if app.config.get("TESTING") or os.environ.get("DATABASE_URL"):
+        return
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    default = f"sqlite:///{Path(app.instance_path) / 'climate.sqlite'}"
+    if url != default or (Path(app.instance_path) / "climate.sqlite").exists():
+        return
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
 
 
 def select_locale() -> str:

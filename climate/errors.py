@@ -1,6 +1,7 @@
 """Error pages that say what went wrong for the user and leak nothing about the system."""
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -12,10 +13,11 @@ MESSAGES = {
     405: "This page cannot be used that way.",
     413: "What was sent is too large. Nothing was saved.",
     429: "Too many attempts. Please wait a few minutes and try again.",
-    500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
+    503: "The service is not available just now. Please try again in a minute.",
+    500: "Something went wrong on our side. Please go back and try again; answers saved on earlier pages are kept.",
 }
 TITLES = {400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Not allowed",
-          413: "Too large", 429: "Please wait", 500: "Server error"}
+          413: "Too large", 429: "Please wait", 500: "Server error", 503: "Not available"}
 
 
 def _page(code: int, message: str | None = None):
@@ -41,6 +43,19 @@ def register(app):
             page, status = response
             return page, status, {"Retry-After": str(exc.retry_after)}
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(ProgrammingError)
+    def database_error(exc):
+        db.session.rollback()
+        text = str(getattr(exc, "orig", exc))
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            app.logger.error("The database has no tables: run `climate db upgrade`")
+            return _page(503, "The platform is not set up yet: its administrator needs to run "
+                              "`climate db upgrade`.")
+        app.logger.error("Database error on %s %s", request.method, request.endpoint, exc_info=exc)
+        return _page(503, "The database cannot be reached just now. Please go back and try again in a "
+                          "minute; answers saved on earlier pages are kept.")
 
     @app.errorhandler(Exception)
     def server_error(exc):

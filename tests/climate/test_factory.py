@@ -110,3 +110,24 @@ def test_wsgi_module_builds_the_app():
                             cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "climate"
+
+
+def test_first_run_builds_the_embedded_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env["CLIMATE_INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "from climate import create_app; create_app()"],
+                            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+    with sqlite3.connect(tmp_path / "climate.sqlite") as conn:
+        tables = {row[0] for row in conn.execute("select name from sqlite_master where type='table'")}
+    assert {"school", "response", "group_result", "alembic_version"} <= tables
+
+
+def test_a_database_without_tables_gets_a_clear_page(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    response = app.test_client().post("/auth/sign-in", data={"email": "a@b.example", "password": "x"})
+    assert response.status_code == 503
+    assert "climate db upgrade" in response.get_data(as_text=True)
