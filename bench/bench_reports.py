@@ -20,12 +20,13 @@ import argparse
 import datetime as dt
 import io
 import os
-import platform
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from machine import describe  # noqa: E402 (bench/ is on the path)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
@@ -34,20 +35,6 @@ BENCH_DB_NAME = "climate_reports_bench"
 PASSWORD = "bench password not secret"
 # respondents per school by group: 1400 + 80 + 40 + 147 = 1667 -> 300 schools = 500,100
 PER_SCHOOL = {"student": 1400, "instructional_staff": 80, "noninstructional_staff": 40, "parent": 147}
-
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"platform: {platform.platform()}\ncpu: {cpu}\ncores: {os.cpu_count()}\n"
-            f"python: {platform.python_version()}  numpy: {np.__version__}")
 
 
 def database_url() -> str:
@@ -270,7 +257,7 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=300)
     parser.add_argument("--respondents", type=int, default=500_000)
     args = parser.parse_args()
-    print(machine())
+    print(describe())
     url = database_url()
     app = make_app(url)
     from climate.extensions import db

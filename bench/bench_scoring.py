@@ -4,30 +4,17 @@ missing), against a plain np.copyto of the same int8 data, measured in the same 
 Run from the repository root:  .venv/bin/python bench/bench_scoring.py
 """
 import os
-import platform
 import sys
 import time
 
 import numpy as np
 
+from machine import describe  # noqa: E402 (bench/ is on the path)
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from surveys.rasch import category_probabilities, clear_cache, estimate_theta  # noqa: E402
 
 N, K, REPEATS = 1_000_000, 10, 9
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"platform: {platform.platform()}\ncpu: {cpu}\ncores: {os.cpu_count()}\n"
-            f"python: {platform.python_version()}  numpy: {np.__version__}")
 
 
 def median_time(fn, repeats=REPEATS):
@@ -40,7 +27,7 @@ def median_time(fn, repeats=REPEATS):
 
 
 def main():
-    print(machine())
+    print(describe())
     rng = np.random.default_rng(12345)
     d = np.sort(rng.normal(0, 1, (K, 3)), axis=1)
     theta = rng.normal(0, 1.2, N)

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import re
 import secrets
 import signal
@@ -35,6 +34,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from machine import describe  # bench/ is on the path when run as a script
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,18 +49,6 @@ REQUEST_TIMEOUT = 60.0
 
 
 # --- setup --------------------------------------------------------------------------------------
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}; {os.cpu_count()} logical cores; {platform.system()} {platform.release()}; Python {platform.python_version()}"
-
 
 def ensure_database() -> None:
     import psycopg
@@ -348,7 +337,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
-    print("machine:", machine())
+    print(describe())
     ensure_database()
     warmup = 2 * args.workers
     admin_id, codes, pages = seed(warmup + sum(levels))
