@@ -89,8 +89,11 @@ def load_config(instance_path: str) -> dict:
         "SUPPRESSION_MIN": int(os.environ.get("SUPPRESSION_MIN", "10")),
         "SIGNIN_MAX_FAILURES": 5,
         "SIGNIN_BLOCK_SECONDS": 15 * 60,
-        "CODE_MAX_FAILURES": 10,
+        # A whole school may share one public address: allow a classroom's typos, not guessing.
+        "CODE_MAX_FAILURES": 30,
         "CODE_BLOCK_SECONDS": 10 * 60,
+        "OPEN_LINK_MAX_CODES": 60,
+        "OPEN_LINK_WINDOW_SECONDS": 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(REPO_ROOT / "climate" / "translations"),
         "INSTRUMENTS_DIR": os.environ.get("CLIMATE_INSTRUMENTS_DIR") or str(REPO_ROOT / "instruments"),

@@ -226,8 +226,15 @@ def open_link(token):
             return redirect(url_for("respond.open_code", code=survey.code.code))
     if administration.group(link.respondent_group) is None:
         return _failed_attempt()
+    # Each fresh code from an open link counts against the client, so a script cannot inflate
+    # "codes issued" without limit; a family or a library computer stays far below it.
+    fresh_key = throttle_key("open-link", request.remote_addr or "")
+    seconds = blocked_for(fresh_key)
+    if seconds:
+        raise Blocked(seconds)
     row = issue_codes(administration.id, link.school_id, link.respondent_group, 1, source="open_link")[0]
-    db.session.commit()
+    cfg = current_app.config
+    record_failure(fresh_key, cfg["OPEN_LINK_MAX_CODES"], cfg["OPEN_LINK_WINDOW_SECONDS"])  # commits the code too
     response = redirect(url_for("respond.open_code", code=row.code))
     response.set_cookie(cookie, row.code, expires=administration.closes_at.replace(tzinfo=dt.timezone.utc),
                         path="/", httponly=True, samesite="Lax", secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))

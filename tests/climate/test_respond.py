@@ -348,6 +348,16 @@ def test_open_link_gives_each_visitor_a_code_kept_in_a_cookie(app, administratio
     assert first.get(f"/o/{link.token}").location.rsplit("/", 1)[1] != code
 
 
+def test_one_client_cannot_pull_endless_codes_from_an_open_link(app, administration, world):
+    app.config["OPEN_LINK_MAX_CODES"] = 3
+    link = _open_link(administration, world.school_a)
+    for _ in range(3):  # a browser without the cookie, again and again
+        assert app.test_client().get(f"/o/{link.token}").status_code == 302
+    blocked = app.test_client().get(f"/o/{link.token}")
+    assert blocked.status_code == 429
+    assert db.session.scalar(select(db.func.count()).select_from(AccessCode)) == 3
+
+
 def test_unknown_or_closed_open_link_gets_the_friendly_message(client, administration, world):
     unknown = client.get("/o/nope")
     assert unknown.status_code == 404 and UNUSABLE in unknown.text
