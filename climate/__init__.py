@@ -102,6 +102,11 @@ def register_instruments(app: Flask) -> None:
         except InstrumentError as exc:
             raise ConfigError(f"The questionnaires in {directory} are invalid:\n{exc}") from None
     app.extensions["instruments"] = _INSTRUMENT_CACHE[stamp]
+    from surveys.guidance import GuidanceError, default_guidance
+    try:
+        default_guidance()
+    except GuidanceError as exc:
+        raise ConfigError(f"The improvement guidance files are invalid:\n{exc}") from None
 
 
 # Parsed questionnaires by folder and file times: tests and CLI calls build many apps.

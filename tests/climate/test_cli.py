@@ -88,3 +88,16 @@ def test_demo_seeds_once_then_serves(tmp_path):
         output = server.communicate(timeout=10)[0]
     assert password in output  # the same accounts, not new ones
     assert counts() == seeded  # the second run added nothing
+
+
+def test_the_app_refuses_to_start_on_an_invalid_questionnaire(tmp_path):
+    import shutil
+
+    broken = tmp_path / "instruments"
+    shutil.copytree(REPO / "instruments", broken, ignore=shutil.ignore_patterns("guidance"))
+    text = (broken / "student.yaml").read_text()
+    (broken / "student.yaml").write_text(text.replace("id: S_REL_02", "id: S_REL_01", 1))
+    result = climate("routes", instance=tmp_path / "instance", env_extra={"CLIMATE_INSTRUMENTS_DIR": str(broken)})
+    assert result.returncode != 0
+    assert "student.yaml" in result.stderr and "S_REL_01" in result.stderr and "duplicate" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
