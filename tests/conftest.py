@@ -75,25 +75,24 @@ def _empty_all_tables():
                 conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(_schema):
-    app = make_app()
+def _app_in_context(**overrides):
+    app = make_app(**overrides)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema):
+    yield from _app_in_context()
 
 
 @pytest.fixture
 def csrf_app(_schema):
     """The app with CSRF protection switched on, as in production."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
+    yield from _app_in_context(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
