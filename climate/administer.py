@@ -250,6 +250,16 @@ def unused_codes(administration: Administration, school_id: int, group: str) -> 
         .order_by(AccessCode.code)))
 
 
+def unused_code_counts(administration: Administration) -> dict[tuple[int, str], int]:
+    """(school id, group) -> how many handed-out codes nobody has used yet (one GROUP BY)."""
+    rows = db.session.execute(
+        select(AccessCode.school_id, AccessCode.respondent_group, func.count())
+        .where(AccessCode.administration_id == administration.id, AccessCode.source == "issued",
+               AccessCode.status == "issued")
+        .group_by(AccessCode.school_id, AccessCode.respondent_group)).all()
+    return {(school_id, group): n for school_id, group, n in rows}
+
+
 def status_table(administration: Administration, school_ids: set[int] | None = None) -> tuple[list[dict], dict]:
     """Per school and group: codes issued, started, submitted, opted out, response rate; and totals.
 
@@ -360,6 +370,7 @@ def _detail(administration: Administration, codes_form=None, extend_form=None, l
                            answered=has_answers(administration), codes_form=codes_form, extend_form=extend_form,
                            link_form=link_form, links=links, base=_base_url(), open_link_url=open_link_url,
                            totals=totals, group_label=group_label, format_custom_items=format_custom_items,
+                           unused=unused_code_counts(administration),
                            max_codes=MAX_CODES), status
 
 

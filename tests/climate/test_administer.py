@@ -232,6 +232,9 @@ def test_web_code_batch_as_sheet_and_csv(client, auth, administration, world):
     assert sorted(r["code"] for r in csv.DictReader(io.StringIO(all_a.get_data(as_text=True)))) == sorted(codes)
     again = client.get(f"/administrations/{administration.id}/codes/sheet?school={world.school_a.id}&group=student")
     assert again.get_data(as_text=True).count('class="slip"') == 12
+    detail = client.get(f"/administrations/{administration.id}").get_data(as_text=True)
+    assert "School A, students (12 unused)" in detail and "School B, parents and guardians (3 unused)" in detail
+    assert "School A, instructional staff" not in detail  # no codes made there, so no empty link
 
 
 @pytest.mark.parametrize("value", ["0", "5001", "many", ""])
