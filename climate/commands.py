@@ -64,7 +64,8 @@ def score(administration):
 
     admin = _administration(administration)
     started = time.perf_counter()
-    run = score_administration(admin)
+    click.echo(f"Scoring {admin.name!r} ...")
+    run = score_administration(admin, progress=click.echo)
     click.echo(f"Scored {run.n_scored:,} respondents of {admin.name!r} in {time.perf_counter() - started:.1f} s "
                f"(scoring run {run.id}; groups smaller than {run.min_n} are suppressed).")
 

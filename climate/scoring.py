@@ -220,8 +220,9 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     return person, cells
 
 
-def score_administration(administration: Administration, trigger: str = "manual") -> ScoringRun:
-    """Score every respondent group and store the results as the administration's current run."""
+def score_administration(administration: Administration, trigger: str = "manual", progress=None) -> ScoringRun:
+    """Score every respondent group and store the results as the administration's current run.
+    progress, if given, is called with a line of text as each respondent group is done."""
     min_n = current_app.config["SUPPRESSION_MIN"]
     calibrations = {}
     run = ScoringRun(administration_id=administration.id, calibrations={}, min_n=min_n, trigger=trigger)
@@ -234,6 +235,9 @@ def score_administration(administration: Administration, trigger: str = "manual"
         calibrations[agroup.respondent_group] = calibration.id
         person, cells = score_group(administration, agroup, calibration, min_n)
         n_scored += len(person)
+        if progress:
+            progress(f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents with scale "
+                     f"scores, {len(cells):,} reported cells")
         if person:
             db.session.execute(insert(PersonScore), [
                 {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])

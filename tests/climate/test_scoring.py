@@ -146,6 +146,7 @@ def test_score_and_calibration_commands(filled, runner):
     result = runner.invoke(args=["score", str(filled.id)])
     assert result.exit_code == 0, result.output
     assert "Scored" in result.output and "respondents" in result.output
+    assert "student:" in result.output and "reported cells" in result.output  # progress per group
     result = runner.invoke(args=["score", "no such administration"])
     assert result.exit_code != 0 and "There is no administration" in result.output
     result = runner.invoke(args=["calibrate", filled.name])
