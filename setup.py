@@ -23,6 +23,7 @@ setup(
         "wtforms>=3.1,<4",
         "email-validator>=2.1,<3",
         "numpy>=1.26,<3",
+        "scipy>=1.11,<2",  # t quantiles for intervals, root finding for the scale cuts
         "pyyaml>=6.0,<7",
         "pyreadstat>=1.2,<2",
         "pandas>=2.1,<4",  # pyreadstat writes SPSS files from a DataFrame
@@ -32,7 +33,6 @@ setup(
             "pytest>=8,<10",
             "pytest-flask>=1.3,<2",
             "hypothesis>=6.100,<7",
-            "scipy>=1.11,<2",
             "playwright>=1.40,<2",
             "axe-playwright-python>=0.1.4,<1",
             "psycopg[binary]>=3.1,<4",
