@@ -4,6 +4,7 @@ A code has 10 characters from a 29-letter alphabet (no 0/O, 1/I/L, nor U/V which
 confuse when reading aloud): 29**10 is about 4.2e14, over 48 bits from `secrets`. It is printed
 as ``K7QM-4TXD-9R`` and accepted in any case, with or without dashes and spaces."""
 import datetime as dt
+import math
 import secrets
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from .models import AccessCode
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 LENGTH = 10
 GROUPS = (4, 4, 2)
-BITS = LENGTH * __import__("math").log2(len(ALPHABET))
+BITS = LENGTH * math.log2(len(ALPHABET))
 
 
 def new_code() -> str:

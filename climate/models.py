@@ -333,12 +333,6 @@ class GroupResult(db.Model):
     CELL_KEYS = ("school_id", "group", "measure_kind", "measure", "subgroup", "subgroup_value", "suppressed",
                  "n", "mean", "se", "ci_low", "ci_high", "level", "pct_levels", "counts", "pct", "pct_favourable")
 
-    def as_cell(self) -> dict:
-        """The plain cell dict that surveys.aggregate makes and surveys.recommend reads."""
-        cell = {k: getattr(self, k) for k in self.CELL_KEYS if k != "group"}
-        cell["group"] = self.respondent_group
-        return cell
-
 
 # --- improvement: SRO self-assessment and action plans ---------------------------------------
 

@@ -24,7 +24,6 @@ from surveys.subgroups import subgroup_vectors
 
 from .administrations import pinned_instrument
 from .extensions import db
-from .results import current_run  # noqa: F401 (re-exported for callers)
 from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
                      utcnow)
 

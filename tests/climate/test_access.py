@@ -5,7 +5,6 @@ nobody adds a page without deciding who may see it."""
 import re
 
 import pytest
-from sqlalchemy import select
 
 from climate.extensions import db
 from climate.models import OpenLink, PlanItem

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from climate import ConfigError, create_app
+from climate import ConfigError
 from climate.config import database_url, load_config
 
 
