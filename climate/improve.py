@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -73,11 +74,6 @@ def _group_filter(group):
 # --------------------------------------------------------------------------- reading results
 
 
-def school_administrations(school: School) -> list[Administration]:
-    """Scored administrations that include the school, newest first."""
-    return [a for a in results.scored_administrations(school.district_id) if school.id in {s.id for s in a.schools}]
-
-
 @dataclass
 class SchoolResults:
     administration: Administration
@@ -86,7 +82,7 @@ class SchoolResults:
     previous: Administration | None
     previous_cells: list[dict]
     rates: dict[str, tuple[int, int]]
-    provisional: bool
+    provisional: bool | None  # None: not looked up (the overview shows no notice)
 
 
 def school_results(school: School, administration: Administration) -> SchoolResults:
@@ -100,6 +96,42 @@ def school_results(school: School, administration: Administration) -> SchoolResu
         previous_cells = results.cells(results.current_run(previous.id), school_id=school.id, measure_kind="topic")
     return SchoolResults(administration, topic_cells + item_cells, district, previous, previous_cells,
                          results.response_rates(administration, school), results.is_provisional(run))
+
+
+class DistrictResults:
+    """Run-level reads shared by every school of the overview: each administration's topic cells
+    are read once for all schools (not once per school), and so are its earlier runs."""
+
+    def __init__(self, district_id: int):
+        self.scored = results.scored_administrations(district_id)
+        self._school_ids = {a.id: {s.id for s in a.schools} for a in self.scored}
+        self._topic_cells: dict[int, dict] = {}
+        self._counts: dict[int, dict] = {}
+
+    def administrations(self, school: School) -> list[Administration]:
+        return [a for a in self.scored if school.id in self._school_ids[a.id]]
+
+    def _cells_by_school(self, administration: Administration) -> dict:
+        if administration.id not in self._topic_cells:
+            grouped: dict = {}
+            for cell in results.cells(results.current_run(administration.id), measure_kind="topic", subgroup=None):
+                grouped.setdefault(cell["school_id"], []).append(cell)
+            self._topic_cells[administration.id] = grouped
+        return self._topic_cells[administration.id]
+
+    def school_results(self, school: School, administration: Administration) -> SchoolResults:
+        """Whole-group topic results of one school (what the overview's rules need)."""
+        cells = self._cells_by_school(administration)
+        previous = next((a for a in results.previous_candidates(administration)
+                         if school.id in self._school_ids[a.id]), None)
+        previous_cells = self._cells_by_school(previous).get(school.id, []) if previous else []
+        if administration.id not in self._counts:
+            self._counts[administration.id] = results.response_counts(administration.id)
+        counts = self._counts[administration.id]
+        rates = {g.respondent_group: (counts.get((school.id, g.respondent_group), {}).get("submitted", 0),
+                                      school.enrollment(g.respondent_group)) for g in administration.groups}
+        return SchoolResults(administration, cells.get(school.id, []), cells.get(None, []), previous,
+                             previous_cells, rates, provisional=None)
 
 
 def school_recommendations(sr: SchoolResults) -> list[Recommendation]:
@@ -425,12 +457,15 @@ def _visible_schools() -> list[School]:
 @login_required
 def overview():
     rows = []
-    for school in _visible_schools():
-        admins = school_administrations(school)
+    district = DistrictResults(current_user.district_id)
+    schools = _visible_schools()
+    plan_counts = Counter(item.school_id for item in _plan_items([s.id for s in schools]))
+    for school in schools:
+        admins = district.administrations(school)
         row = {"school": school, "administration": admins[0] if admins else None, "counts": {}, "total": 0,
                "low_cells": [], "gaps": 0, "plan_items": 0}
         if admins:
-            sr = school_results(school, admins[0])
+            sr = district.school_results(school, admins[0])
             recs = school_recommendations(sr)
             for r in recs:
                 row["counts"][r.kind] = row["counts"].get(r.kind, 0) + 1
@@ -443,7 +478,7 @@ def overview():
         eff = effective_assessment(school)
         row["assessed"] = eff.exists
         row["gaps"] = len(eff.gaps())
-        row["plan_items"] = len(_plan_items([school.id]))
+        row["plan_items"] = plan_counts[school.id]
         rows.append(row)
     coincide = [r for r in rows if r["gaps"] and r["low_cells"]]
     return render_template("improve/overview.html", rows=rows, coincide=coincide, kind_labels=KIND_LABELS,
@@ -464,7 +499,7 @@ def _chosen_administration(school: School, admins: list[Administration]) -> Admi
 @login_required
 def school(school_id):
     school = school_or_404(school_id)
-    admins = school_administrations(school)
+    admins = results.school_administrations(school)
     administration = _chosen_administration(school, admins)
     eff = effective_assessment(school)
     planned = {p.ref: p for p in _plan_items([school.id])}
@@ -489,7 +524,7 @@ def school(school_id):
 def add_to_plan(school_id):
     school = school_or_404(school_id)
     _check_csrf()
-    admins = school_administrations(school)
+    admins = results.school_administrations(school)
     administration = _chosen_administration(school, admins)
     ref = request.form.get("ref", "")
     if administration is None and not ref.startswith("sro:"):
@@ -533,7 +568,7 @@ def _sro_page(school: School | None, status: int = 200, problems=None, values=No
     eff = effective_assessment(school) if school is not None else None
     items, not_rated = ([], 0)
     if school is not None:
-        admins = school_administrations(school)
+        admins = results.school_administrations(school)
         cells = school_results(school, admins[0]).cells if admins else []
         items, not_rated = school_action_items(school, eff, cells)
     return render_template("improve/sro.html", school=school, guidance=g, own=own, district=district,

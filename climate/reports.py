@@ -78,12 +78,6 @@ def instruments_of(administration: Administration) -> dict:
     return {g.respondent_group: pinned_instrument(g)[0] for g in administration.groups}
 
 
-def school_administrations(school: School) -> list[Administration]:
-    """Scored administrations that include the school, newest first."""
-    return [a for a in results.scored_administrations(school.district_id)
-            if any(s.id == school.id for s in a.schools)]
-
-
 def chosen_administration(choices: list[Administration]) -> Administration | None:
     """The administration named by ?administration=<id> among the choices (404 otherwise), or the newest."""
     wanted = request.args.get("administration", "").strip()
@@ -228,7 +222,7 @@ def _score_chart(entry: dict, kind: str, school: School, run) -> str:
 
 def _school_page(school_id: int, template: str):
     school = school_or_404(school_id)
-    choices = school_administrations(school)
+    choices = results.school_administrations(school)
     administration = chosen_administration(choices)
     if administration is None:
         pending = pending_administrations(school)
@@ -301,7 +295,7 @@ def topic(school_id: int, topic: str):
     school = school_or_404(school_id)
     if topic not in TOPICS:
         abort(404)
-    choices = school_administrations(school)
+    choices = results.school_administrations(school)
     administration = chosen_administration(choices)
     if administration is None:
         return render_template("reports/school_empty.html", school=school, pending=[
@@ -348,7 +342,7 @@ def topic(school_id: int, topic: str):
 @login_required
 def parents(school_id: int):
     school = school_or_404(school_id)
-    choices = school_administrations(school)
+    choices = results.school_administrations(school)
     administration = chosen_administration(choices)
     if administration is None:
         return render_template("reports/school_empty.html", school=school, pending=[

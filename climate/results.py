@@ -73,22 +73,32 @@ def scored_administrations(district_id: int) -> list[Administration]:
         .order_by(Administration.closes_at.desc())).all()
 
 
-def previous_administration(administration: Administration, school_id: int | None = None) -> Administration | None:
-    """The latest earlier scored administration of the same district (including the school, if
-    given) whose results were made with the same calibrations: the base for trends and declines."""
+def school_administrations(school: School) -> list[Administration]:
+    """Scored administrations that include the school, newest first."""
+    return [a for a in scored_administrations(school.district_id) if any(s.id == school.id for s in a.schools)]
+
+
+def previous_candidates(administration: Administration) -> list[Administration]:
+    """Earlier scored administrations of the same district whose results were made with the same
+    calibrations, newest first: the possible bases for trends and declines."""
     run = current_run(administration.id)
     if run is None:
-        return None
+        return []
+    found = []
     for earlier in scored_administrations(administration.district_id):
         if earlier.closes_at >= administration.closes_at or earlier.id == administration.id:
-            continue
-        if school_id is not None and school_id not in {s.id for s in earlier.schools}:
             continue
         other = current_run(earlier.id)
         shared = set(run.calibrations) & set(other.calibrations)
         if shared and all(run.calibrations[g] == other.calibrations[g] for g in shared):
-            return earlier
-    return None
+            found.append(earlier)
+    return found
+
+
+def previous_administration(administration: Administration, school_id: int | None = None) -> Administration | None:
+    """The latest of previous_candidates (that includes the school, if given)."""
+    return next((a for a in previous_candidates(administration)
+                 if school_id is None or school_id in {s.id for s in a.schools}), None)
 
 
 def response_counts(administration_id: int, school_id: int | None = None) -> dict[tuple[int, str], dict[str, int]]:

@@ -423,6 +423,13 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
                      r"(improved|declined|no clear change)", plan)
     # the newest administration is the default, and compares with the earlier one
     assert "compared with Spring survey" in text_of(client.get(url))
+    # the overview reads each administration's cells once for all schools: same recommendations
+    from climate.improve import DistrictResults, school_recommendations, school_results
+    shared = DistrictResults(world.d1.id).school_results(world.school_a, later_administration)
+    alone = school_results(world.school_a, later_administration)
+    assert shared.previous.id == alone.previous.id == administration.id
+    assert [r.key for r in school_recommendations(shared)] == [r.key for r in school_recommendations(alone)]
+    assert any(r.kind == "decline" or r.kind == "least_favorable" for r in school_recommendations(shared))
 
 
 # --------------------------------------------------------------------------- demo
