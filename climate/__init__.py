@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     create_embedded_database(app)
     register_instruments(app)
+    register_labels(app)
     register_blueprints(app)
     register_security(app)
     register_errors(app)
@@ -159,6 +160,12 @@ def register_security(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     from .errors import register
+
+    register(app)
+
+
+def register_labels(app: Flask) -> None:
+    from .labels import register
 
     register(app)
 
