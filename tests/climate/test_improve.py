@@ -62,12 +62,11 @@ def later_administration(world, administration):
     return admin
 
 
-@pytest.fixture
-def scored(world, administration):
-    """The fixture administration with constructed results: school A's students rate discipline
-    Least Favorable (268) and cultural competence favourably while staff rate it Most Favorable."""
+def constructed_cells(world) -> list[dict]:
+    """School A's students rate discipline Least Favorable (268) and cultural competence
+    favourably while staff rate it Most Favorable; school B and the district rate discipline higher."""
     a = world.school_a.id
-    store_run(administration, [
+    return [
         cell(a, "discipline", 268.0),
         cell(a, "emotional_safety", 330.0),
         cell(a, "relationships", 350.0),
@@ -75,7 +74,13 @@ def scored(world, administration):
         cell(a, "cultural_competence", 430.0, group="instructional_staff", n=25),
         cell(world.school_b.id, "discipline", 340.0),
         cell(None, "discipline", 320.0, n=400),
-    ])
+    ]
+
+
+@pytest.fixture
+def scored(world, administration):
+    """The fixture administration with the constructed results stored as its current run."""
+    store_run(administration, constructed_cells(world))
     return administration
 
 
