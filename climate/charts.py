@@ -14,14 +14,28 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from surveys.domain import CUT_SCORES, REPORT_MAX, REPORT_MIN
+from surveys.domain import CUT_SCORES, PERFORMANCE_LEVELS, REPORT_MAX, REPORT_MIN
 
-# Performance bands: (low, high, label, fill)
-BANDS = (
-    (REPORT_MIN, CUT_SCORES[0], "Least Favorable (100-299)", "#f6d5d0"),
-    (CUT_SCORES[0], CUT_SCORES[1], "Favorable (300-399)", "#fbeec1"),
-    (CUT_SCORES[1], REPORT_MAX, "Most Favorable (400-500)", "#cfe8d5"),
-)
+from .labels import level_label
+
+LOW_CUT, HIGH_CUT = CUT_SCORES
+# Score ranges of the performance levels in words: both cut scores belong to Favorable
+# (surveys.scales.performance_levels).
+LEVEL_RANGES = dict(zip(PERFORMANCE_LEVELS, (f"below {LOW_CUT:.0f}", f"{LOW_CUT:.0f}-{HIGH_CUT:.0f}",
+                                             f"above {HIGH_CUT:.0f}")))
+LEVEL_FILLS = dict(zip(PERFORMANCE_LEVELS, ("#f6d5d0", "#fbeec1", "#cfe8d5")))
+# Performance bands: (low, high, label, fill), one per level, from the cut scores
+BANDS = tuple((low, high, f"{level_label(level)} ({LEVEL_RANGES[level]})", LEVEL_FILLS[level])
+              for level, low, high in zip(PERFORMANCE_LEVELS, (REPORT_MIN, LOW_CUT, HIGH_CUT),
+                                          (LOW_CUT, HIGH_CUT, REPORT_MAX)))
+
+
+def bands_in_words() -> str:
+    """"the Least Favorable (below 300), Favorable (300-400) and Most Favorable (above 400) bands"."""
+    labels = [label for _low, _high, label, _fill in BANDS]
+    return f"the {', '.join(labels[:-1])} and {labels[-1]} bands"
+
+
 SCHOOL_FILL = "#1d4e89"
 DISTRICT_FILL = "#1b1f24"
 # answer codes 0..3, least to most favourable

@@ -1,4 +1,5 @@
-"""Reading stored results: the one place reports, recommendations and exports get their numbers.
+"""Reading stored results: the one place reports, recommendations and exports get their numbers:
+cells, response rates, which runs are comparable, and the previous administrations of a trend.
 
 Everything here reads the current scoring run's stored cells; nothing rescores."""
 from __future__ import annotations
@@ -78,27 +79,64 @@ def school_administrations(school: School) -> list[Administration]:
     return [a for a in scored_administrations(school.district_id) if any(s.id == school.id for s in a.schools)]
 
 
+def same_calibration(run_a: ScoringRun, run_b: ScoringRun, group: str | None = None) -> bool:
+    """Whether two runs' results can be compared: the group's calibration is the same in both, or,
+    without a group, every group they share uses the same one (and they share at least one)."""
+    a, b = run_a.calibrations or {}, run_b.calibrations or {}
+    if group:
+        return group in a and group in b and a[group] == b[group]
+    shared = set(a) & set(b)
+    return bool(shared) and all(a[g] == b[g] for g in shared)
+
+
 def previous_candidates(administration: Administration) -> list[Administration]:
     """Earlier scored administrations of the same district whose results were made with the same
     calibrations, newest first: the possible bases for trends and declines."""
     run = current_run(administration.id)
     if run is None:
         return []
-    found = []
-    for earlier in scored_administrations(administration.district_id):
-        if earlier.closes_at >= administration.closes_at or earlier.id == administration.id:
-            continue
-        other = current_run(earlier.id)
-        shared = set(run.calibrations) & set(other.calibrations)
-        if shared and all(run.calibrations[g] == other.calibrations[g] for g in shared):
-            found.append(earlier)
-    return found
+    return [earlier for earlier in scored_administrations(administration.district_id)
+            if earlier.closes_at < administration.closes_at and earlier.id != administration.id
+            and same_calibration(run, current_run(earlier.id))]
 
 
 def previous_administration(administration: Administration, school_id: int | None = None) -> Administration | None:
     """The latest of previous_candidates (that includes the school, if given)."""
     return next((a for a in previous_candidates(administration)
                  if school_id is None or school_id in {s.id for s in a.schools}), None)
+
+
+def trend_chain(administration: Administration, school_id: int, limit: int = 4) -> list[Administration]:
+    """Earlier administrations of the school, each comparable with the one after it, newest first."""
+    chain, current = [], administration
+    while len(chain) < limit:
+        earlier = previous_administration(current, school_id=school_id)
+        if earlier is None:
+            break
+        chain.append(earlier)
+        current = earlier
+    return chain
+
+
+def later_administration(base: Administration, school_id: int, group: str | None) -> Administration | None:
+    """The newest scored administration after base that includes the school and whose results for
+    the group were made with the same calibration (what plan monitoring compares with)."""
+    base_run = current_run(base.id)
+    if base_run is None:
+        return None
+    for admin in scored_administrations(base.district_id):
+        if admin.id == base.id or admin.closes_at <= base.closes_at:
+            continue
+        if school_id in {s.id for s in admin.schools} and same_calibration(base_run, current_run(admin.id), group):
+            return admin
+    return None
+
+
+def district_administrations(district_id: int, newest_first: bool = False) -> list[Administration]:
+    """Every administration of the district, scored or not, by close date."""
+    order = Administration.closes_at.desc() if newest_first else Administration.closes_at
+    return db.session.scalars(select(Administration).where(Administration.district_id == district_id)
+                              .order_by(order)).all()
 
 
 def response_counts(administration_id: int, school_id: int | None = None) -> dict[tuple[int, str], dict[str, int]]:
@@ -118,9 +156,18 @@ def response_counts(administration_id: int, school_id: int | None = None) -> dic
     return dict(out)
 
 
-def response_rates(administration: Administration, school: School) -> dict[str, tuple[int, int]]:
-    """group -> (submitted, enrollment) for one school."""
-    counts = response_counts(administration.id, school.id)
+def rates_from_counts(counts: dict, administration: Administration, school: School) -> dict[str, tuple[int, int]]:
+    """group -> (submitted, enrollment) for one school, from response_counts."""
     return {g.respondent_group: (counts.get((school.id, g.respondent_group), {}).get("submitted", 0),
                                  school.enrollment(g.respondent_group))
             for g in administration.groups}
+
+
+def response_rates(administration: Administration, school: School) -> dict[str, tuple[int, int]]:
+    """group -> (submitted, enrollment) for one school."""
+    return rates_from_counts(response_counts(administration.id, school.id), administration, school)
+
+
+def rate(submitted: int, enrollment: int) -> float | None:
+    """The response rate (0-1), None without an enrollment to divide by."""
+    return submitted / enrollment if enrollment else None

@@ -62,12 +62,11 @@ def later_administration(world, administration):
     return admin
 
 
-@pytest.fixture
-def scored(world, administration):
-    """The fixture administration with constructed results: school A's students rate discipline
-    Least Favorable (268) and cultural competence favourably while staff rate it Most Favorable."""
+def constructed_cells(world) -> list[dict]:
+    """School A's students rate discipline Least Favorable (268) and cultural competence
+    favourably while staff rate it Most Favorable; school B and the district rate discipline higher."""
     a = world.school_a.id
-    store_run(administration, [
+    return [
         cell(a, "discipline", 268.0),
         cell(a, "emotional_safety", 330.0),
         cell(a, "relationships", 350.0),
@@ -75,7 +74,13 @@ def scored(world, administration):
         cell(a, "cultural_competence", 430.0, group="instructional_staff", n=25),
         cell(world.school_b.id, "discipline", 340.0),
         cell(None, "discipline", 320.0, n=400),
-    ])
+    ]
+
+
+@pytest.fixture
+def scored(world, administration):
+    """The fixture administration with the constructed results stored as its current run."""
+    store_run(administration, constructed_cells(world))
     return administration
 
 
@@ -272,6 +277,27 @@ def test_who_may_see_and_edit(client, auth, world, scored):
     assert client.get("/improve/").status_code == 302  # to sign-in
 
 
+def test_checklist_and_plan_posts_need_the_csrf_token(csrf_app, world, administration):
+    from tests.conftest import PASSWORD
+
+    client = csrf_app.test_client()
+
+    def token(url):
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+    client.post("/auth/sign-in", data={"email": "staff1@d1.example", "password": PASSWORD,
+                                       "csrf_token": token("/auth/sign-in")})
+    url = f"/improve/schools/{world.school_a.id}/sro"
+    assert client.post(url, data=sro_form(**{"SEC_1_S1": "met"})).status_code == 400
+    assert ratings_of(world.school_a.id) is None
+    response = client.post(url, data=dict(sro_form(**{"SEC_1_S1": "met"}), csrf_token=token(url)))
+    assert response.status_code == 302 and ratings_of(world.school_a.id) == {"SEC-1-S1": ("met", "")}
+    item = _item(world, administration)
+    edit = f"/improve/schools/{world.school_a.id}/plan/{item.id}"
+    assert client.post(edit, data={"status": "done"}).status_code == 400
+    assert client.post(f"/improve/schools/{world.school_a.id}/plan/add", data={"ref": "sro:SEC-2-S2"}).status_code == 400
+
+
 # --------------------------------------------------------------------------- plans
 
 
@@ -424,7 +450,7 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
     # the newest administration is the default, and compares with the earlier one
     assert "compared with Spring survey" in text_of(client.get(url))
     # the overview reads each administration's cells once for all schools: same recommendations
-    from climate.improve import DistrictResults, school_recommendations, school_results
+    from climate.improve.recommendations import DistrictResults, school_recommendations, school_results
     shared = DistrictResults(world.d1.id).school_results(world.school_a, later_administration)
     alone = school_results(world.school_a, later_administration)
     assert shared.previous.id == alone.previous.id == administration.id

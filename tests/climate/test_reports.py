@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from scipy.stats import t as student_t
 
 from climate import results
 from climate.administrations import create_administration
@@ -14,6 +15,7 @@ from climate.extensions import db
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 from surveys.domain import DOMAINS, SCALED_TOPICS, TOPIC_LABELS
+from surveys.stats import difference
 
 
 @pytest.fixture
@@ -202,7 +204,6 @@ def test_comparison_sorts_filters_and_the_csv_equals_the_table(scored, world, cl
 def test_comparison_gaps_are_flagged_only_beyond_their_interval(scored, world, client, auth):
     administration, run = scored
     auth.sign_in("staff1@d1.example")
-    from climate.reports import difference
     total = 0
     for topic in SCALED_TOPICS["student"]:
         html = client.get(f"/reports/comparison?gaps={topic}&gapsby=all").get_data(as_text=True)
@@ -214,7 +215,7 @@ def test_comparison_gaps_are_flagged_only_beyond_their_interval(scored, world, c
                          and not c["suppressed"] and c["se"] is not None]
                 if len(shown) >= 2:
                     d = difference(max(shown, key=lambda c: c["mean"]), min(shown, key=lambda c: c["mean"]))
-                    expected += d["significant"]
+                    expected += d.significant
         found = len(rows_of(html, "gap-table")) - 1 if "gap-table" in html else 0
         assert found == expected, topic
         total += found
@@ -247,7 +248,6 @@ def two_years(administration, world):
 def test_trend_marks_only_changes_larger_than_their_interval(two_years, world, client, auth):
     earlier, first, later, second = two_years
     assert results.previous_administration(later, school_id=world.school_a.id).id == earlier.id
-    from climate.reports import difference
     old = results.index_cells(results.cells(first, school_id=world.school_a.id, group="student"))
     new = results.index_cells(results.cells(second, school_id=world.school_a.id, group="student"))
     auth.sign_in("principal.a@d1.example")
@@ -261,10 +261,13 @@ def test_trend_marks_only_changes_larger_than_their_interval(two_years, world, c
         label = TOPIC_LABELS[key[3]]["en"] if key[2] == "topic" else key[3].capitalize()
         row = trend[label]
         assert row[1] == f"{old[key]['mean']:.0f}" and row[2] == f"{cell['mean']:.0f}"
-        lo, hi = d["diff"] - 1.96 * math.hypot(cell["se"], old[key]["se"]), d["diff"] + 1.96 * math.hypot(
-            cell["se"], old[key]["se"])
+        # Welch t interval (both cells carry n), as surveys.stats.difference computes it
+        se = math.hypot(cell["se"], old[key]["se"])
+        df = se ** 4 / (cell["se"] ** 4 / (cell["n"] - 1) + old[key]["se"] ** 4 / (old[key]["n"] - 1))
+        q = student_t.ppf(0.975, df)
+        lo, hi = d.diff - q * se, d.diff + q * se
         if lo > 0 or hi < 0:
-            assert row[3].startswith("▲" if d["diff"] > 0 else "▼"), row
+            assert row[3].startswith("▲" if d.diff > 0 else "▼"), row
             marked += 1
         else:
             assert "no clear change" in row[3] and "▲" not in row[3] and "▼" not in row[3], row
@@ -341,7 +344,7 @@ def test_print_view_has_charts_legend_date_and_no_inline_script(scored, world, c
     html = client.get(f"/reports/schools/{world.school_a.id}/print").get_data(as_text=True)
     assert "print-view" in html and "reports-print.js" in html and "printed on" in html
     assert "Use your browser's Print" in html.replace("&#39;", "'")
-    assert "Most Favorable (400-500)" in html and "District" in html and "<svg" in html
+    assert "Most Favorable (above 400)" in html and "Favorable (300-400)" in html and "District" in html and "<svg" in html
     assert not re.search(r"<script>(?!</script>)", html) and 'onclick' not in html and 'style="' not in html
     school_page = client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True)
     assert f"/reports/schools/{world.school_a.id}/print" in school_page

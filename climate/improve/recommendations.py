@@ -1,0 +1,126 @@
+"""Recommendations from a school's stored results (the rules are surveys.recommend), their titles,
+and the district overview's reads shared by every school."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from surveys.guidance import default_guidance
+from surveys.recommend import Recommendation, recommend
+from surveys.scales import level_name
+
+from .. import results
+from ..labels import group_label, topic_label
+from ..models import Administration, School
+
+KIND_LABELS = {
+    "least_favorable": "Least Favorable score",
+    "decline": "Score declined",
+    "subgroup_gap": "Gap between subgroups",
+    "student_staff_disagree": "Students and staff disagree",
+    "low_response": "Low response rate",
+}
+SAFETY_TOPICS = ("physical_safety", "emotional_safety", "bullying", "discipline")
+SAFETY_GROUPS = ("student", "instructional_staff", "noninstructional_staff")
+
+
+@dataclass
+class SchoolResults:
+    administration: Administration
+    cells: list[dict]            # the school's topic cells (whole group and subgroups) and SRO item cells
+    district_cells: list[dict]
+    previous: Administration | None
+    previous_cells: list[dict]
+    rates: dict[str, tuple[int, int]]
+    provisional: bool | None  # None: not looked up (the overview shows no notice)
+
+
+def school_results(school: School, administration: Administration) -> SchoolResults:
+    run = results.current_run(administration.id)
+    topic_cells = results.cells(run, school_id=school.id, measure_kind="topic", subgroup=None)
+    item_cells = results.cells(run, school_id=school.id, measure_kind="item")
+    district = results.cells(run, school_id=None, measure_kind="topic")
+    previous = results.previous_administration(administration, school.id)
+    previous_cells = []
+    if previous is not None:
+        previous_cells = results.cells(results.current_run(previous.id), school_id=school.id, measure_kind="topic")
+    return SchoolResults(administration, topic_cells + item_cells, district, previous, previous_cells,
+                         results.response_rates(administration, school), results.is_provisional(run))
+
+
+class DistrictResults:
+    """Run-level reads shared by every school of the overview: each administration's topic cells
+    are read once for all schools (not once per school), and so are its earlier runs."""
+
+    def __init__(self, district_id: int):
+        self.scored = results.scored_administrations(district_id)
+        self._school_ids = {a.id: {s.id for s in a.schools} for a in self.scored}
+        self._topic_cells: dict[int, dict] = {}
+        self._counts: dict[int, dict] = {}
+
+    def administrations(self, school: School) -> list[Administration]:
+        return [a for a in self.scored if school.id in self._school_ids[a.id]]
+
+    def _cells_by_school(self, administration: Administration) -> dict:
+        if administration.id not in self._topic_cells:
+            grouped: dict = {}
+            for cell in results.cells(results.current_run(administration.id), measure_kind="topic", subgroup=None):
+                grouped.setdefault(cell["school_id"], []).append(cell)
+            self._topic_cells[administration.id] = grouped
+        return self._topic_cells[administration.id]
+
+    def school_results(self, school: School, administration: Administration) -> SchoolResults:
+        """Whole-group topic results of one school (what the overview's rules need)."""
+        cells = self._cells_by_school(administration)
+        previous = next((a for a in results.previous_candidates(administration)
+                         if school.id in self._school_ids[a.id]), None)
+        previous_cells = self._cells_by_school(previous).get(school.id, []) if previous else []
+        if administration.id not in self._counts:
+            self._counts[administration.id] = results.response_counts(administration.id)
+        rates = results.rates_from_counts(self._counts[administration.id], administration, school)
+        return SchoolResults(administration, cells.get(school.id, []), cells.get(None, []), previous,
+                             previous_cells, rates, provisional=None)
+
+
+def school_recommendations(sr: SchoolResults) -> list[Recommendation]:
+    topic_cells = [c for c in sr.cells if c["measure_kind"] == "topic"]
+    return recommend(topic_cells, sr.district_cells, sr.previous_cells, sr.rates, default_guidance())
+
+
+def recommendation_title(r: Recommendation) -> str:
+    n = r.numbers
+    if r.kind == "least_favorable":
+        return f"{topic_label(r.topic)} ({group_label(r.group).lower()}): Least Favorable score"
+    if r.kind == "decline":
+        return f"{topic_label(r.topic)} ({group_label(r.group).lower()}): the score declined"
+    if r.kind == "subgroup_gap":
+        return (f"{topic_label(r.topic)} ({group_label(r.group).lower()}): gap between "
+                f"{n.get('variable')} {n.get('low_value')} and {n.get('high_value')}")
+    if r.kind == "student_staff_disagree":
+        return f"{topic_label(r.topic)}: students and {group_label(n.get('staff_group')).lower()} disagree"
+    if r.kind == "low_response":
+        return f"{group_label(r.group)}: low response rate"
+    return r.key
+
+
+def whole_cell(cells: list[dict], group: str, topic: str) -> dict | None:
+    """The whole-group cell of one group and topic among the cells."""
+    return next((c for c in cells if c["measure_kind"] == "topic" and c["subgroup"] is None
+                 and c["group"] == group and c["measure"] == topic), None)
+
+
+def least_favorable(cell: dict | None) -> bool:
+    """A shown cell whose performance level (stored, or from its mean) is Least Favorable."""
+    if cell is None or cell.get("suppressed") or cell.get("mean") is None:
+        return False
+    return (cell.get("level") or level_name(cell["mean"])) == "least_favorable"
+
+
+def low_safety_cells(sr: SchoolResults) -> list[tuple[str, str, float]]:
+    """(topic, group, mean) of the safety and discipline results in the Least Favorable range."""
+    found = []
+    for group in SAFETY_GROUPS:
+        for topic in SAFETY_TOPICS:
+            cell = whole_cell(sr.cells, group, topic)
+            if least_favorable(cell):
+                found.append((topic, group, cell["mean"]))
+    return found

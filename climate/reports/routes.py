@@ -1,0 +1,193 @@
+"""The report pages: each route checks access, picks the administration and renders what the
+service modules (school, topics, comparison, rates) build."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from surveys.domain import TOPIC_DOMAIN, TOPICS
+
+from .. import charts, results
+from ..access import administration_or_404, district_staff_required, school_or_404
+from ..administrations import pinned_instrument
+from ..models import SCHOOL_LEVELS, Administration, School, utcnow
+from . import bp
+from .common import local_date, ordered_groups, suppressed_text
+from .comparison import comparison_gaps, comparison_table, gap_variables, table_as_lists
+from .forms import ComparisonForm
+from .rates import rate_table
+from .school import school_report
+from .topics import parent_sections, topic_panels
+
+
+def chosen_administration(choices: list[Administration]) -> Administration | None:
+    """The administration named by ?administration=<id> among the choices (404 otherwise), or the newest."""
+    wanted = request.args.get("administration", "").strip()
+    if not wanted:
+        return choices[0] if choices else None
+    if not wanted.isdigit():
+        abort(404)
+    found = next((a for a in choices if a.id == int(wanted)), None)
+    if found is None:
+        administration_or_404(int(wanted))  # another district's: 404
+        abort(404)
+    return found
+
+
+def _no_results(school: School):
+    """The empty state: when the school's pending administrations close (results follow)."""
+    scored = {a.id for a in results.scored_administrations(school.district_id)}
+    pending = [a for a in results.district_administrations(school.district_id)
+               if a.id not in scored and any(s.id == school.id for s in a.schools)]
+    tz = school.district.timezone
+    return render_template("reports/school_empty.html", school=school,
+                           pending=[(a, local_date(a.closes_at, tz)) for a in pending])
+
+
+def _school_page(school_id: int, template: str):
+    school = school_or_404(school_id)
+    choices = results.school_administrations(school)
+    administration = chosen_administration(choices)
+    if administration is None:
+        return _no_results(school)
+    return render_template(template, choices=choices, **school_report(school, administration))
+
+
+@bp.route("/schools/<int:school_id>")
+@login_required
+def school(school_id: int):
+    return _school_page(school_id, "reports/school.html")
+
+
+@bp.route("/schools/<int:school_id>/print")
+@login_required
+def school_print(school_id: int):
+    return _school_page(school_id, "reports/school_print.html")
+
+
+@bp.route("/schools/<int:school_id>/topics/<topic>")
+@login_required
+def topic(school_id: int, topic: str):
+    school = school_or_404(school_id)
+    if topic not in TOPICS:
+        abort(404)
+    choices = results.school_administrations(school)
+    administration = chosen_administration(choices)
+    if administration is None:
+        return _no_results(school)
+    run = results.current_run(administration.id)
+    return render_template("reports/topic.html", school=school, administration=administration, run=run,
+                           choices=choices, topic=topic, domain=TOPIC_DOMAIN[topic],
+                           panels=topic_panels(school, administration, run, topic),
+                           provisional=results.is_provisional(run), suppressed_text=suppressed_text(run),
+                           min_n=run.min_n, topics=TOPICS)
+
+
+@bp.route("/schools/<int:school_id>/parents")
+@login_required
+def parents(school_id: int):
+    school = school_or_404(school_id)
+    choices = results.school_administrations(school)
+    administration = chosen_administration(choices)
+    if administration is None:
+        return _no_results(school)
+    run = results.current_run(administration.id)
+    has_parents = administration.group("parent") is not None
+    rate = None
+    if has_parents:
+        submitted, enrollment = results.response_rates(administration, school).get("parent", (0, 0))
+        rate = {"submitted": submitted, "enrollment": enrollment, "rate": results.rate(submitted, enrollment)}
+    return render_template("reports/parents.html", school=school, administration=administration, run=run,
+                           choices=choices, sections=parent_sections(school, administration, run), rate=rate,
+                           has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n)
+
+
+def comparison_params():
+    """The chosen administration, its run and the table's parameters (404 for an unknown group);
+    None when the district has no scored administration."""
+    admins = results.scored_administrations(current_user.district_id)
+    administration = chosen_administration(admins)
+    if administration is None:
+        return None
+    scaled = [g.respondent_group for g in ordered_groups(administration)
+              if pinned_instrument(g)[0].scaled_topics]
+    form = ComparisonForm(request.args, scaled)
+    if not form.group_is_known():
+        abort(404)
+    instrument = pinned_instrument(administration.group(form.group.data))[0]
+    form.set_topics(instrument.scaled_topics, gap_variables(instrument))
+    run = results.current_run(administration.id)
+    return {"admins": admins, "administration": administration, "run": run, "scaled": scaled, **form.values()}
+
+
+def _table(p: dict) -> dict:
+    return comparison_table(p["administration"], p["run"], p["group"], p["level"], p["sort"], p["dir"], p["view"])
+
+
+@bp.route("/comparison")
+@district_staff_required
+def comparison():
+    p = comparison_params()
+    if p is None:
+        tz = current_user.district.timezone
+        return render_template("reports/comparison_empty.html", pending=[
+            (a, local_date(a.closes_at, tz)) for a in results.district_administrations(current_user.district_id)])
+    table = _table(p)
+    gap_topic = p.pop("gaps") or None
+    gaps = comparison_gaps(table, p["run"], p["group"], gap_topic, p["gapsby"]) if gap_topic else []
+    args = {k: v for k, v in {"administration": p["administration"].id, "group": p["group"], "level": p["level"],
+                              "sort": p["sort"], "dir": p["dir"], "view": p["view"]}.items() if v}
+
+    def link(**change):
+        merged = dict(args, **change)
+        return url_for("reports.comparison", **{k: v for k, v in merged.items() if v})
+
+    return render_template("reports/comparison.html", table=table, lists=table_as_lists(table), link=link,
+                           csv_url=url_for("reports.comparison_csv", **args), gap_topic=gap_topic, gaps=gaps,
+                           gap_by=p.pop("gapsby"), gap_variables=gap_variables(table["instrument"]),
+                           levels=SCHOOL_LEVELS, provisional=results.is_provisional(p["run"]),
+                           suppressed_text=suppressed_text(p["run"]), min_n=p["run"].min_n,
+                           level_ranges=charts.LEVEL_RANGES, **p)
+
+
+@bp.route("/comparison.csv")
+@district_staff_required
+def comparison_csv():
+    p = comparison_params()
+    if p is None:
+        abort(404, description="There are no scored results to download yet: results appear once an "
+                               "administration has closed and been scored.")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(table_as_lists(_table(p)))
+    name = f"comparison-{p['administration'].id}-{p['group']}-{p['view']}.csv"
+    return Response(buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/response-rates")
+@login_required
+def response_rates():
+    admins = results.district_administrations(current_user.district_id, newest_first=True)
+    wanted = request.args.get("administration", "").strip()
+    if wanted:
+        if not wanted.isdigit():
+            abort(404)
+        administration = administration_or_404(int(wanted))
+    else:
+        now = utcnow()
+        administration = next((a for a in admins if a.is_open(now)), admins[0] if admins else None)
+    if administration is None:
+        return render_template("reports/response_rates.html", administration=None, admins=admins, rows=[],
+                               groups=[], totals=None)
+    visible = current_user.visible_school_ids()
+    schools = [s for s in administration.schools if s.id in visible]
+    groups = [g.respondent_group for g in ordered_groups(administration)]
+    rows, totals = rate_table(administration, schools, groups)
+    tz = administration.district.timezone
+    return render_template("reports/response_rates.html", administration=administration, admins=admins, rows=rows,
+                           groups=groups, totals=totals if len(rows) > 1 else None,
+                           state=administration.state(), opens=local_date(administration.opens_at, tz),
+                           closes=local_date(administration.closes_at, tz))
