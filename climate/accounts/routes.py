@@ -58,6 +58,18 @@ def password():
 
 # --- the district's schools -------------------------------------------------------------------
 
+def _form_page(template: str, form, **context):
+    """A district form page; 400 when what was sent did not validate."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def _saved(message: str, endpoint: str):
+    """Commit what a form changed, say so, and go back to the list."""
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(endpoint))
+
+
 @district_bp.route("/schools")
 @district_staff_required
 def schools():
@@ -72,10 +84,8 @@ def new_school():
         school = School(district_id=current_user.district_id)
         fill_school(school, form)
         db.session.add(school)
-        db.session.commit()
-        flash(f"{school.name} was added.")
-        return redirect(url_for("district.schools"))
-    return render_template("district/school_form.html", form=form, school=None), 400 if form.errors else 200
+        return _saved(f"{school.name} was added.", "district.schools")
+    return _form_page("district/school_form.html", form, school=None)
 
 
 @district_bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
@@ -85,10 +95,8 @@ def edit_school(school_id):
     form = SchoolForm(obj=school, school_id=school.id)
     if form.validate_on_submit():
         fill_school(school, form)
-        db.session.commit()
-        flash(f"{school.name} was saved.")
-        return redirect(url_for("district.schools"))
-    return render_template("district/school_form.html", form=form, school=school), 400 if form.errors else 200
+        return _saved(f"{school.name} was saved.", "district.schools")
+    return _form_page("district/school_form.html", form, school=school)
 
 
 # --- principal accounts -----------------------------------------------------------------------
@@ -111,7 +119,7 @@ def new_principal():
         db.session.add(user)
         db.session.commit()
         return render_template("district/password_issued.html", user=user, password=password)
-    return render_template("district/principal_form.html", form=form, user=None), 400 if form.errors else 200
+    return _form_page("district/principal_form.html", form, user=None)
 
 
 @district_bp.route("/principals/<int:user_id>", methods=["GET", "POST"])
@@ -123,10 +131,8 @@ def edit_principal(user_id):
         form.schools.data = [s.id for s in user.schools]
     if form.validate_on_submit():
         fill_principal(user, form)
-        db.session.commit()
-        flash(f"The account {user.email} was saved.")
-        return redirect(url_for("district.principals"))
-    return render_template("district/principal_form.html", form=form, user=user), 400 if form.errors else 200
+        return _saved(f"The account {user.email} was saved.", "district.principals")
+    return _form_page("district/principal_form.html", form, user=user)
 
 
 @district_bp.route("/principals/<int:user_id>/reset-password", methods=["POST"])
