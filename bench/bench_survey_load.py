@@ -75,7 +75,7 @@ def seed(n_codes: int):
     from climate.codes import issue_codes
     from climate.extensions import db
     from climate.models import District, School
-    from climate import survey as svc
+    from climate.respond import progress as svc
 
     app = create_app()
     with app.app_context():

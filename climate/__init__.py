@@ -6,7 +6,22 @@ from pathlib import Path
 
 from flask import Flask, request, session
 
+from surveys.guidance import GuidanceError, default_guidance
+from surveys.instruments import InstrumentError, load_instruments
+
+from .accounts import auth_bp, district_bp
+from .administer import bp as administer_bp
+from .commands import register as register_commands
 from .config import REPO_ROOT, ConfigError, load_config
+from .errors import register as register_errors
+from .exports import bp as exports_bp
+from .extensions import babel, csrf, db, login_manager, migrate
+from .improve import bp as improve_bp
+from .labels import register as register_labels
+from .main import bp as main_bp
+from .models import User
+from .reports import bp as reports_bp
+from .respond import bp as respond_bp
 
 __all__ = ["create_app", "ConfigError"]
 
@@ -36,8 +51,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import babel, csrf, db, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
@@ -47,11 +60,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
 
-    from . import models
-
     @login_manager.user_loader
     def load_user(user_id):
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -90,11 +101,6 @@ def select_locale() -> str:
 
 def register_instruments(app: Flask) -> None:
     """Load and validate the questionnaires once; an invalid file stops the app with the reason."""
-    try:
-        from surveys.instruments import InstrumentError, load_instruments
-    except ImportError:  # the instrument loader has not landed yet
-        app.extensions["instruments"] = {}
-        return
     directory = Path(app.config["INSTRUMENTS_DIR"])
     stamp = (str(directory), tuple(sorted((p.name, p.stat().st_mtime_ns) for p in directory.glob("*.yaml"))))
     if stamp not in _INSTRUMENT_CACHE:
@@ -103,7 +109,6 @@ def register_instruments(app: Flask) -> None:
         except InstrumentError as exc:
             raise ConfigError(f"The questionnaires in {directory} are invalid:\n{exc}") from None
     app.extensions["instruments"] = _INSTRUMENT_CACHE[stamp]
-    from surveys.guidance import GuidanceError, default_guidance
     try:
         default_guidance()
     except GuidanceError as exc:
@@ -115,25 +120,12 @@ _INSTRUMENT_CACHE: dict = {}
 
 
 def register_blueprints(app: Flask) -> None:
-    from .auth import bp as auth_bp
-    from .district import bp as district_bp
-    from .main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(district_bp)
-    for name in ("respond", "administer", "reports", "improve", "exports"):
-        try:
-            module = __import__(f"climate.{name}", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"climate.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    for blueprint in (main_bp, auth_bp, district_bp, respond_bp, administer_bp, reports_bp, improve_bp, exports_bp):
+        app.register_blueprint(blueprint)
 
     @app.context_processor
     def inject_view_functions():
-        # Templates link to a page only when its blueprint is installed.
+        # Some staff templates still ask whether a page exists before linking to it.
         return {"view_functions": app.view_functions}
 
 
@@ -156,24 +148,6 @@ def register_security(app: Flask) -> None:
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
-
-
-def register_errors(app: Flask) -> None:
-    from .errors import register
-
-    register(app)
-
-
-def register_labels(app: Flask) -> None:
-    from .labels import register
-
-    register(app)
-
-
-def register_commands(app: Flask) -> None:
-    from .commands import register
-
-    register(app)
 
 
 class _RedactCodes(logging.Filter):

@@ -12,7 +12,7 @@ from climate.models import AccessCode, Administration, Answer, OpenLink, Respons
 
 # --- helpers (also imported by the other respondent test modules) ---
 def pages_for(administration, group="student"):
-    from climate import survey as svc
+    from climate.respond import progress as svc
     instrument, custom = svc._pinned(administration.id, group)
     return svc.survey_pages(administration, instrument, custom)
 

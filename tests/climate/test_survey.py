@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Date, String, Text, inspect, select
 
-from climate import survey as svc
+from climate.respond import progress as svc
 from climate.extensions import db
 from climate.models import AccessCode, Answer, Response
 

@@ -26,11 +26,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
-from surveys.instruments import BackgroundItem, CustomItem, Instrument, Item, Page, validate_custom_items
+from surveys.instruments import CustomItem, Instrument, Page, validate_custom_items
 
-from .codes import normalise_code
-from .extensions import db
-from .models import AccessCode, Administration, AdministrationGroup, Answer, Response, utcnow
+from ..codes import normalise_code
+from ..extensions import db
+from ..models import AccessCode, Administration, AdministrationGroup, Answer, Response
 
 USABLE_CODE_STATUSES = ("issued", "started")
 
@@ -146,60 +146,8 @@ def resume_page(pages: list[Page], answers: dict[str, int]) -> int | None:
     return last + 1 if last < len(pages) else None
 
 
-# --- validating a posted page -----------------------------------------------------------------
-
 class Tampered(ValueError):
     """The posted form cannot have come from our page: nothing is stored."""
-
-
-def item_values(item) -> tuple[int, ...]:
-    if isinstance(item, (Item, CustomItem, BackgroundItem)):
-        return tuple(item.values)
-    raise TypeError(item)
-
-
-def parse_page(page: Page, form, ignore: tuple[str, ...] = ("csrf_token", "action")) -> tuple[dict[str, int], list[str]]:
-    """Strictly read a page's answers from a posted MultiDict.
-
-    Returns (answers, problems): answers maps item id -> stored value for answered items;
-    problems are item ids whose choice a person could really make but that cannot be stored
-    (e.g. "prefer not to say" together with another race). Anything no real page could send
-    (unknown or foreign keys, repeated radio values, values off the scale, text) raises Tampered."""
-    items = {it.id: it for it in page.items}
-    for key in form.keys():
-        if key in ignore:
-            if len(form.getlist(key)) != 1:
-                raise Tampered(key)
-            continue
-        if key not in items:
-            raise Tampered(key)
-    answers: dict[str, int] = {}
-    problems: list[str] = []
-    for item_id, item in items.items():
-        raw = form.getlist(item_id)
-        if not raw:
-            continue
-        values = []
-        for text in raw:
-            if not (isinstance(text, str) and 0 < len(text) <= 3 and text.isascii() and text.isdigit()):
-                raise Tampered(item_id)
-            value = int(text)
-            if value not in item_values(item):
-                raise Tampered(item_id)
-            values.append(value)
-        if isinstance(item, BackgroundItem) and item.multiple:
-            if len(set(values)) != len(values):
-                raise Tampered(item_id)
-            mask = sum(values)
-            if not item.is_valid(mask):
-                problems.append(item_id)
-                continue
-            answers[item_id] = mask
-        else:
-            if len(values) != 1:
-                raise Tampered(item_id)
-            answers[item_id] = values[0]
-    return answers, problems
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -210,24 +158,31 @@ def _insert(model):
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
 
 
+def _move_code(survey: Survey, statuses: tuple[str, ...], status: str) -> bool:
+    """Move the survey's access code from one of `statuses` to `status`, taking its row lock
+    first (see the module docstring); False, with the transaction rolled back, when another
+    request moved it already."""
+    moved = db.session.execute(
+        update(AccessCode).where(AccessCode.id == survey.code.id, AccessCode.status.in_(statuses))
+        .values(status=status).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        return False
+    return True
+
+
 def start(survey: Survey, language: str = "en") -> Response | None:
     """The code's one response, made now if it does not exist yet (consent given).
 
     Returns None when the code stopped being usable meanwhile (opted out or submitted)."""
-    today = dt.date.today()
-    taken = db.session.execute(
-        update(AccessCode).where(AccessCode.id == survey.code.id, AccessCode.status.in_(USABLE_CODE_STATUSES))
-        .values(status="started").execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
-        db.session.rollback()
+    if not _move_code(survey, USABLE_CODE_STATUSES, "started"):
         return None
-    response = None
     try:
         with db.session.begin_nested():
             db.session.execute(_insert(Response).values(
                 access_code_id=survey.code.id, administration_id=survey.administration.id,
                 school_id=survey.code.school_id, respondent_group=survey.code.respondent_group,
-                language=language, status="in_progress", started_on=today, simulated=False, imported=False))
+                language=language, status="in_progress", started_on=dt.date.today(), simulated=False, imported=False))
     except IntegrityError:
         pass  # another request (a second tab, a double click) made it first: use theirs
     db.session.commit()
@@ -271,13 +226,12 @@ def submit(survey: Survey) -> bool:
     and changes nothing. The code is used up with it."""
     if survey.response is None:
         return False
-    code = db.session.execute(
-        update(AccessCode).where(AccessCode.id == survey.code.id, AccessCode.status == "started")
-        .values(status="submitted").execution_options(synchronize_session=False))
+    if not _move_code(survey, ("started",), "submitted"):
+        return False
     done = db.session.execute(
         update(Response).where(Response.id == survey.response.id, Response.status == "in_progress")
         .values(status="submitted", submitted_on=dt.date.today()).execution_options(synchronize_session=False))
-    if code.rowcount != 1 or done.rowcount != 1:
+    if done.rowcount != 1:
         db.session.rollback()
         return False
     db.session.commit()
@@ -287,11 +241,7 @@ def submit(survey: Survey) -> bool:
 def decline(survey: Survey) -> bool:
     """The respondent said no at the consent page: the code is opted out and stops working, and
     any response it had started (with its answers) is deleted."""
-    out = db.session.execute(
-        update(AccessCode).where(AccessCode.id == survey.code.id, AccessCode.status.in_(USABLE_CODE_STATUSES))
-        .values(status="opted_out").execution_options(synchronize_session=False))
-    if out.rowcount != 1:
-        db.session.rollback()
+    if not _move_code(survey, USABLE_CODE_STATUSES, "opted_out"):
         return False
     db.session.execute(delete(Response).where(Response.access_code_id == survey.code.id,
                                               Response.status == "in_progress")
@@ -310,6 +260,3 @@ def close_out(administration: Administration, commit: bool = True) -> int:
         db.session.commit()
     return result.rowcount
 
-
-def seconds_left(administration: Administration) -> int:
-    return max(0, int((administration.closes_at - utcnow()).total_seconds()))

@@ -16,48 +16,26 @@ page and status, and counts as a failure for the client's throttle."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, refresh
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_babel import refresh
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
-from wtforms import StringField
-from wtforms.validators import Length
 
-from surveys.domain import TOPIC_LABELS
-from surveys.instruments import BackgroundItem, CustomItem
-
-from . import survey as svc
-from .codes import issue_codes, normalise_code
-from .extensions import db
-from .models import Administration, OpenLink
-from .throttle import blocked_for, record_failure, throttle_key
+from ..codes import issue_codes, normalise_code
+from ..extensions import db
+from ..models import Administration, OpenLink
+from ..throttle import blocked_for, record_failure, throttle_key
+from . import progress as svc
+from .display import LANGUAGES, already_submitted, lang, message, page_title, render, render_page, unusable_message
+from .forms import CodeForm, ConsentForm, SubmitForm, page_form
 
 bp = Blueprint("respond", __name__)
 
-LANGUAGES = {"en": "English", "es": "Español"}
-ACTIONS = ("next", "back", "review", "lang-en", "lang-es")
 OPEN_LINK_COOKIE = "climate_open_{}"
 SUBMITTED_KEY = "respond_submitted"
-
-
-class CodeForm(FlaskForm):
-    code = StringField(validators=[Length(max=40)])
-
-
-class PlainForm(FlaskForm):
-    """Only the CSRF token: survey pages read their radio values themselves, strictly."""
-
-
-# --- language ---------------------------------------------------------------------------------
-
-def lang() -> str:
-    locale = get_locale()
-    return locale.language if locale and locale.language in LANGUAGES else "en"
 
 
 @bp.before_request
@@ -69,34 +47,7 @@ def remember_language():
     refresh()  # the locale is cached on `g`, which outlives a request when an app context is reused
 
 
-def _lang_url(target: str) -> str:
-    other = "es" if lang() == "en" else "en"
-    return f"{target}?{urlencode({'lang': other})}"
-
-
-def render(template: str, status: int = 200, form_id: str | None = None, lang_target: str | None = None, **context):
-    """Render a respondent page with its language and the switch to the other language: a submit
-    button of the page's form when there is one (so the choices made are saved first), else a link."""
-    current = lang()
-    other = "es" if current == "en" else "en"
-    if lang_target is None:
-        lang_target = request.path if request.method == "GET" else url_for("respond.enter_code")
-    return render_template(template, page_lang=current, other_lang=other, other_lang_name=LANGUAGES[other],
-                           lang_form_id=form_id, lang_url=_lang_url(lang_target), **context), status
-
-
 # --- errors: friendly, in the respondent's language -------------------------------------------
-
-def message(title: str, text: str, status: int, link: bool = True):
-    db.session.rollback()
-    return render("respond/message.html", status=status, title=title, text=text, show_code_link=link)
-
-
-def unusable_message(status: int = 404):
-    return message(_("This code can't be used"),
-                   _("This code can't be used right now. Check it and try again, or ask the person who gave it to you."),
-                   status)
-
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(_exc):
@@ -165,10 +116,17 @@ def _survey(code_text: str):
     return None, _failed_attempt()
 
 
-def already_submitted():
-    return message(_("Your answers are already in"),
-                   _("You have already submitted this survey, so the answers can no longer be changed. Thank you!"),
-                   200, link=False)
+def _consented(code_text: str):
+    """Like `_survey`, but a respondent who has not consented yet is sent to the consent page."""
+    survey, shown = _survey(code_text)
+    if survey is not None and survey.response is None:
+        return None, redirect(url_for("respond.consent", code=survey.code.code))
+    return survey, shown
+
+
+def _not_saved(survey):
+    """The page for a save or submit that found the response no longer in progress."""
+    return already_submitted() if _submitted_here(survey.code.code) else unusable_message()
 
 
 # --- code entry -------------------------------------------------------------------------------
@@ -195,11 +153,9 @@ def enter_code():
 @bp.route("/s/<code>")
 def open_code(code):
     """Open a survey: consent first, then where the respondent left off."""
-    survey, page = _survey(code)
+    survey, shown = _consented(code)
     if survey is None:
-        return page
-    if survey.response is None:
-        return redirect(url_for("respond.consent", code=survey.code.code))
+        return shown
     number = svc.resume_page(survey.pages, svc.answers_of(survey.response))
     if number is None:
         return redirect(url_for("respond.review", code=survey.code.code))
@@ -249,12 +205,11 @@ def consent(code):
     survey, page = _survey(code)
     if survey is None:
         return page
-    form = PlainForm()
+    form = ConsentForm()
     if request.method == "POST":
-        choice = request.form.get("choice")
-        if choice not in ("yes", "no") or len(request.form.getlist("choice")) != 1:
+        if not form.validate():
             abort(400)
-        if choice == "no":
+        if form.choice.data == "no":
             svc.decline(survey)
             return redirect(url_for("respond.declined"))
         if svc.start(survey, lang()) is None:
@@ -274,23 +229,6 @@ def declined():
 
 # --- question pages ---------------------------------------------------------------------------
 
-def page_title(page, language: str) -> str:
-    if page.kind == "topic":
-        return TOPIC_LABELS[page.topic][language]
-    return {"sro": _("Police officers at school"), "custom": _("More questions from your school"),
-            "background": _("About you")}[page.kind]
-
-
-def choices(item, language: str) -> list[tuple[int, str]]:
-    """(stored value, label) of each choice, in display order."""
-    if isinstance(item, BackgroundItem):
-        return [(o.value, o.label.get(language) or o.label["en"]) for o in item.options]
-    if isinstance(item, CustomItem):
-        return [(i, o.get(language) or o["en"]) for i, o in enumerate(item.options, start=1)]
-    labels = item.scale.labels.get(language) or item.scale.labels["en"]
-    return list(zip(item.values, labels))
-
-
 def _page_number(survey, number: str):
     if not (number.isascii() and number.isdigit() and len(number) <= 4):
         abort(400, _("This page is not part of the survey."))
@@ -298,23 +236,6 @@ def _page_number(survey, number: str):
     if page is None:
         abort(400, _("This page is not part of the survey."))
     return page
-
-
-def _render_page(survey, page, answers, problems=(), status=200):
-    language = lang()
-    items = []
-    for item in page.items:
-        stored = answers.get(item.id)
-        multiple = isinstance(item, BackgroundItem) and item.multiple
-        if multiple:
-            chosen = set(item.selected(stored)) if stored else set()
-        else:
-            chosen = {stored} if stored is not None else set()
-        items.append({"id": item.id, "text": item.text.get(language) or item.text["en"], "multiple": multiple,
-                      "choices": choices(item, language), "chosen": chosen, "problem": item.id in problems})
-    return render("respond/page.html", status=status, form_id="page-form", survey=survey, page=page, items=items,
-                  heading=page_title(page, language), form=PlainForm(), problems=problems,
-                  lang_target=url_for("respond.page", code=survey.code.code, number=page.number))
 
 
 @bp.route("/s/<code>/p/<number>", methods=["GET", "POST"])
@@ -328,38 +249,33 @@ def page(code, number):
         if request.method == "POST":
             abort(400, _("Please answer the first question about taking part before the survey questions."))
         return redirect(url_for("respond.consent", code=survey.code.code))
+    form = page_form(page)
     if request.method == "GET":
-        return _render_page(survey, page, svc.answers_of(survey.response))
-    try:
-        answers, problems = svc.parse_page(page, request.form)
-    except svc.Tampered:
+        return render_page(survey, page, form, svc.answers_of(survey.response))
+    if form.tampered():
         abort(400)
-    action = request.form.get("action", "next")
-    cleared = action[6:] if action.startswith("clear-") else None
-    if action not in ACTIONS and not (cleared and any(it.id == cleared for it in page.items)):
-        abort(400)
+    form.validate()
+    answers, problems, cleared = form.answers(), form.problems(), form.cleared
     if cleared:
         # "Clear my answer": a chosen radio cannot be unchosen without JavaScript, so the page
         # is saved without that question and shown again.
         answers.pop(cleared, None)
     if problems:
-        posted = dict(answers)
-        for item_id in problems:
-            posted[item_id] = sum(int(v) for v in request.form.getlist(item_id))
-        return _render_page(survey, page, posted, problems=problems, status=200)
-    switch_to = action[5:] if action.startswith("lang-") else None
+        posted = answers | {field.name: field.data for field in form.answer_fields() if field.name in problems}
+        return render_page(survey, page, form, posted, problems=problems)
+    switch_to = form.switch_to
     if not svc.save_page(survey.response.id, page, answers, switch_to or lang()):
-        return already_submitted() if _submitted_here(survey.code.code) else unusable_message()
+        return _not_saved(survey)
     code = survey.code.code
     if cleared:
         return redirect(url_for("respond.page", code=code, number=page.number) + f"#{cleared}")
     if switch_to:
         session["lang"] = switch_to
         return redirect(url_for("respond.page", code=code, number=page.number, lang=switch_to))
-    if action == "back":
+    if form.action.data == "back":
         return redirect(url_for("respond.page", code=code, number=page.number - 1) if page.number > 1
                         else url_for("respond.consent", code=code))
-    if action == "review" or page.number == survey.total:
+    if form.action.data == "review" or page.number == survey.total:
         return redirect(url_for("respond.review", code=code))
     return redirect(url_for("respond.page", code=code, number=page.number + 1))
 
@@ -369,30 +285,26 @@ def page(code, number):
 @bp.route("/s/<code>/review")
 def review(code):
     """Every page with how many of its questions are answered, a link to change it, and Submit."""
-    survey, shown = _survey(code)
+    survey, shown = _consented(code)
     if survey is None:
         return shown
-    if survey.response is None:
-        return redirect(url_for("respond.consent", code=survey.code.code))
     answers = svc.answers_of(survey.response)
     rows = [{"number": p.number, "title": page_title(p, lang()), "total": len(p.items),
              "answered": sum(1 for it in p.items if it.id in answers)} for p in survey.pages]
-    return render("respond/review.html", survey=survey, rows=rows, form=PlainForm(),
+    return render("respond/review.html", survey=survey, rows=rows, form=SubmitForm(),
                   answered=sum(r["answered"] for r in rows), questions=sum(r["total"] for r in rows))
 
 
 @bp.route("/s/<code>/submit", methods=["POST"])
 def submit(code):
     """Submit once; a repeated click or replayed request lands on the same thank-you page."""
-    survey, shown = _survey(code)
+    survey, shown = _consented(code)
     if survey is None:
         return redirect(url_for("respond.thanks")) if _submitted_here(normalise_code(code)) else shown
-    if survey.response is None:
-        return redirect(url_for("respond.consent", code=survey.code.code))
-    if set(request.form.keys()) - {"csrf_token", "action"}:
+    if not SubmitForm().validate():
         abort(400)
     if not svc.submit(survey):
-        return already_submitted() if _submitted_here(survey.code.code) else unusable_message()
+        return _not_saved(survey)
     done = [c for c in session.get(SUBMITTED_KEY, []) if c != survey.code.code][-4:]
     session[SUBMITTED_KEY] = done + [survey.code.code]
     return redirect(url_for("respond.thanks"))

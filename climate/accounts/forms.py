@@ -1,0 +1,93 @@
+"""The staff account forms: sign-in, password change, a school, a principal account."""
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, SubmitField)
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
+
+from ..extensions import db
+from ..models import School, User
+
+MIN_PASSWORD = 12
+GRADE_CHOICES = [(0, "K")] + [(g, str(g)) for g in range(1, 13)]
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField("Sign in")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
+    new = PasswordField("New password", validators=[
+        DataRequired(), Length(min=MIN_PASSWORD, max=256,
+                               message=f"The new password must be at least {MIN_PASSWORD} characters long.")])
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new", message="The two new passwords are not the same.")])
+    submit = SubmitField("Change password")
+
+
+class SchoolForm(FlaskForm):
+    name = StringField("School name", validators=[DataRequired(), Length(max=200)])
+    nces_id = StringField("NCES school id (optional)", validators=[
+        Optional(), Regexp(r"^\d{12}$", message="An NCES school id is 12 digits.")])
+    level = SelectField("Level", choices=[("elementary", "Elementary"), ("middle", "Middle"),
+                                          ("high", "High"), ("other", "Other")])
+    grade_low = SelectField("Lowest grade", coerce=int, choices=GRADE_CHOICES)
+    grade_high = SelectField("Highest grade", coerce=int, choices=GRADE_CHOICES)
+    enrollment_student = IntegerField("Students in grades 5-12", default=0,
+                                      validators=[NumberRange(min=0, max=100000)])
+    enrollment_instructional_staff = IntegerField("Instructional staff", default=0,
+                                                  validators=[NumberRange(min=0, max=10000)])
+    enrollment_noninstructional_staff = IntegerField("Noninstructional staff", default=0,
+                                                     validators=[NumberRange(min=0, max=10000)])
+    enrollment_parent = IntegerField("Parent households", default=0, validators=[NumberRange(min=0, max=100000)])
+    submit = SubmitField("Save school")
+
+    def __init__(self, *args, school_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._school_id = school_id
+
+    def validate_grade_high(self, field):
+        if field.data < self.grade_low.data:
+            raise ValidationError("The highest grade must not be below the lowest grade.")
+
+    def validate_name(self, field):
+        clash = db.session.scalar(select(School).where(
+            School.district_id == current_user.district_id, func.lower(School.name) == field.data.strip().lower()))
+        if clash is not None and clash.id != self._school_id:
+            raise ValidationError("Your district already has a school with this name.")
+
+    def validate_nces_id(self, field):
+        if field.data:
+            clash = db.session.scalar(select(School).where(School.nces_id == field.data))
+            if clash is not None and clash.id != self._school_id:
+                raise ValidationError("Another school already has this NCES id.")
+
+
+class PrincipalForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    schools = SelectMultipleField("Schools", coerce=int)
+    active = BooleanField("Account active", default=True)
+    submit = SubmitField("Save account")
+
+    def __init__(self, *args, user_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user_id = user_id
+        self.schools.choices = [(s.id, s.name) for s in current_user.district.schools]
+
+    def validate_schools(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one school for this principal.")
+
+    def validate_email(self, field):
+        clash = db.session.scalar(select(User).where(func.lower(User.email) == field.data.strip().lower()))
+        if clash is not None and clash.id != self._user_id:
+            raise ValidationError("An account with this e-mail already exists.")
+
+
+class ResetPasswordForm(FlaskForm):
+    """The "Reset password" button: only its CSRF token."""
