@@ -10,41 +10,48 @@ parameters as a_i * beta_ij, then centre them (mean 0), the identification our c
 uses, and compare both with the centred true thresholds.
 
 Run from the repository root:  .venv/bin/python bench/bench_calibration.py
+Smoke mode (tiny sizes, a few seconds; what CI runs):  python bench/bench_calibration.py --smoke
 """
+import argparse
 import os
 import sys
 import time
 
 import numpy as np
 
+from machine import describe  # noqa: E402 (bench/ is on the path)
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from bench_scoring import machine  # noqa: E402
 from surveys.calibration import calibrate  # noqa: E402
 from surveys.rasch import category_probabilities  # noqa: E402
 
-N, K = 20_000, 10
+N, K, REPEATS = 20_000, 10, 5
+SMOKE_N, SMOKE_K, SMOKE_REPEATS = 500, 5, 1
 
 
-def main():
-    import girth
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark runs")
+    args = parser.parse_args(argv)
+    n, k, repeats = (SMOKE_N, SMOKE_K, SMOKE_REPEATS) if args.smoke else (N, K, REPEATS)
     from girth import pcm_mml
     from girth.utilities import INVALID_RESPONSE
 
-    print(machine())
+    print(describe())
     from importlib.metadata import version
     print(f"girth {version('girth')}")
     rng = np.random.default_rng(2024)
-    b = rng.normal(0, 0.7, K)
-    d = b[:, None] + np.array([-1.3, 0.0, 1.2])[None, :] + rng.normal(0, 0.25, (K, 3))
-    theta = rng.normal(0.3, 1.1, N)
+    b = rng.normal(0, 0.7, k)
+    d = b[:, None] + np.array([-1.3, 0.0, 1.2])[None, :] + rng.normal(0, 0.25, (k, 3))
+    theta = rng.normal(0.3, 1.1, n)
     p = category_probabilities(theta, d)
-    x = (p.cumsum(2) < rng.random((N, K, 1))).sum(2).astype(np.int8)
-    x[rng.random((N, K)) < 0.05] = -1
+    x = (p.cumsum(2) < rng.random((n, k, 1))).sum(2).astype(np.int8)
+    x[rng.random((n, k)) < 0.05] = -1
     truth = d - d.mean()
 
     calibrate(x)  # warm-up
     times = []
-    for _ in range(5):
+    for _ in range(repeats):
         t0 = time.perf_counter()
         cal = calibrate(x)
         times.append(time.perf_counter() - t0)
@@ -62,8 +69,8 @@ def main():
     g -= g.mean()
     rmse_girth = float(np.sqrt(np.mean((g - truth) ** 2)))
 
-    print(f"data: {N:,} x {K}, 5% missing, true population N(0.3, 1.1^2)")
-    print(f"ours  calibrate : {ours:8.3f} s (median of 5)  iterations {cal.iterations}  "
+    print(f"data: {n:,} x {k}, 5% missing, true population N(0.3, 1.1^2)")
+    print(f"ours  calibrate : {ours:8.3f} s (median of {repeats})  iterations {cal.iterations}  "
           f"threshold RMSE {rmse_ours:.4f} logits")
     print(f"girth pcm_mml   : {theirs:8.3f} s (1 run)  slopes {a.min():.2f}..{a.max():.2f}  "
           f"threshold RMSE {rmse_girth:.4f} logits (a_i * beta_ij, centred)")

@@ -2,7 +2,9 @@
 missing), against a plain np.copyto of the same int8 data, measured in the same run.
 
 Run from the repository root:  .venv/bin/python bench/bench_scoring.py
+Smoke mode (tiny sizes, a few seconds; what CI runs):  python bench/bench_scoring.py --smoke
 """
+import argparse
 import os
 import sys
 import time
@@ -15,9 +17,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from surveys.rasch import category_probabilities, clear_cache, estimate_theta  # noqa: E402
 
 N, K, REPEATS = 1_000_000, 10, 9
+SMOKE_N, SMOKE_REPEATS = 20_000, 2
 
 
-def median_time(fn, repeats=REPEATS):
+def median_time(fn, repeats):
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -26,31 +29,35 @@ def median_time(fn, repeats=REPEATS):
     return float(np.median(times)), float(np.min(times))
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the benchmark runs")
+    args = parser.parse_args(argv)
+    n, repeats = (SMOKE_N, SMOKE_REPEATS) if args.smoke else (N, REPEATS)
     print(describe())
     rng = np.random.default_rng(12345)
     d = np.sort(rng.normal(0, 1, (K, 3)), axis=1)
-    theta = rng.normal(0, 1.2, N)
-    x = np.empty((N, K), np.int8)
-    for lo in range(0, N, 100_000):  # simulate in chunks to bound memory
+    theta = rng.normal(0, 1.2, n)
+    x = np.empty((n, K), np.int8)
+    for lo in range(0, n, 100_000):  # simulate in chunks to bound memory
         p = category_probabilities(theta[lo:lo + 100_000], d)
         u = rng.random((p.shape[0], K, 1))
         x[lo:lo + 100_000] = (p.cumsum(2) < u).sum(2)
-    x[rng.random((N, K)) < 0.05] = -1
+    x[rng.random((n, K)) < 0.05] = -1
     dst = np.empty_like(x)
 
     est = estimate_theta(x, d)  # warm-up, and a sanity check
     assert np.isfinite(est.theta).mean() > 0.95
-    copy_med, copy_min = median_time(lambda: np.copyto(dst, x))
+    copy_med, copy_min = median_time(lambda: np.copyto(dst, x), repeats)
 
     def cold():
         clear_cache()  # solve every (mask, raw score) pattern again
         estimate_theta(x, d)
 
-    cold_med, cold_min = median_time(cold)
-    warm_med, warm_min = median_time(lambda: estimate_theta(x, d))
-    copy_med2, _ = median_time(lambda: np.copyto(dst, x))
-    print(f"data: {N:,} respondents x {K} items, int8, 5% missing; {REPEATS} repeats, median (min)")
+    cold_med, cold_min = median_time(cold, repeats)
+    warm_med, warm_min = median_time(lambda: estimate_theta(x, d), repeats)
+    copy_med2, _ = median_time(lambda: np.copyto(dst, x), repeats)
+    print(f"data: {n:,} respondents x {K} items, int8, 5% missing; {repeats} repeats, median (min)")
     print(f"np.copyto              : {copy_med * 1e3:8.2f} ms ({copy_min * 1e3:.2f}); "
           f"again after: {copy_med2 * 1e3:.2f} ms")
     print(f"estimate_theta wle cold: {cold_med * 1e3:8.2f} ms ({cold_min * 1e3:.2f})  "
@@ -62,8 +69,9 @@ def main():
         def run(method=method):
             clear_cache()
             estimate_theta(x, d, method=method)
-        m, _ = median_time(run, 5)
+        m, _ = median_time(run, min(5, repeats))
         print(f"estimate_theta {method} cold: {m * 1e3:8.2f} ms  ratio {m / copy_med:.1f}x")
+
 
 if __name__ == "__main__":
     main()

@@ -12,9 +12,10 @@ from surveys.rasch import (
     default_min_answered,
     estimate_theta,
     expected_score,
+    item_max_codes,
     pattern_keys,
 )
-from surveys.rasch import _keys_generic
+from surveys.rasch.patterns import _keys_generic
 
 
 # ---- an independent implementation, written from the model definition ---------------
@@ -38,7 +39,7 @@ def _reference(resp, d, method):
         return float("nan"), float("nan")
     r = float(sum(resp[i] for i in items))
     if method == "mle":
-        r = min(max(r, 0.3), 3 * len(items) - 0.3)
+        r = min(max(r, 0.3), sum(len(d[i]) for i in items) - 0.3)
 
     def f(t):
         mom = [_item_moments(t, d[i]) for i in items]
@@ -192,3 +193,42 @@ def test_fast_keys_equal_generic_keys_and_scores_are_lookups(k, seed):
     est = estimate_theta(r, d, min_answered=1)
     one = np.array([estimate_theta(r[i:i + 1], d, min_answered=1).theta[0] for i in range(0, 200, 37)])
     assert np.allclose(est.theta[::37], one, equal_nan=True, atol=1e-12, rtol=0)
+
+
+def test_fischer_molenaar_dichotomous_example():
+    """The Winsteps manual's worked example (Fischer & Molenaar): five dichotomous items at
+    -1.5, -0.75, 0, 0.75, 1.5 give WLE -2.95, -1.45, -0.46, 0.46, 1.45, 2.95 for raw scores
+    0..5.  The values are printed to 2 decimals, so they hold to half a unit in the last place."""
+    d = np.array([[-1.5], [-0.75], [0.0], [0.75], [1.5]])
+    r = np.array([[1] * s + [0] * (5 - s) for s in range(6)], np.int8)
+    est = estimate_theta(r, d)
+    published = np.array([-2.95, -1.45, -0.46, 0.46, 1.45, 2.95])
+    assert np.all(np.abs(est.theta - published) <= 0.005)
+    # the same items written as (k, 3) with NaN padding give the same estimates
+    padded = np.concatenate([d, np.full((5, 2), np.nan)], axis=1)
+    assert np.allclose(estimate_theta(r, padded).theta, est.theta, atol=1e-12)
+
+
+def test_items_with_fewer_categories_match_reference():
+    d = [[-1.0], [-0.2, 0.9], D[2].tolist(), [0.4], D[4].tolist()]
+    padded = np.array([row + [np.nan] * (3 - len(row)) for row in d])
+    assert item_max_codes(padded).tolist() == [1, 2, 3, 1, 3]
+    p = category_probabilities(np.array([0.3]), padded)
+    assert p[0, 0, 2] == 0 and p[0, 1, 3] == 0 and np.allclose(p.sum(2), 1)
+    rng = np.random.default_rng(7)
+    r = np.stack([rng.integers(-1, m + 1, 40) for m in (1, 2, 3, 1, 3)], axis=1).astype(np.int8)
+    for method in ("wle", "mle"):
+        est = estimate_theta(r, padded, method=method, min_answered=1)
+        for row, t in zip(r, est.theta):
+            ref = _reference(list(row), d, method)[0]
+            assert (math.isnan(t) and math.isnan(ref)) or abs(t - ref) < 1e-6
+
+
+def test_fewer_categories_bad_input():
+    padded = np.array([[0.0, np.nan, np.nan], [0.5, 1.0, 2.0]])
+    with pytest.raises(ValueError, match="highest category"):
+        estimate_theta(np.array([[2, 1]]), padded, min_answered=1)
+    with pytest.raises(ValueError, match="trailing"):
+        estimate_theta(np.array([[0, 1]]), np.array([[np.nan, 0.0, 1.0], [0.5, 1.0, 2.0]]))
+    with pytest.raises(ValueError):
+        estimate_theta(np.array([[0, 1]]), np.array([[-np.inf], [0.5]]))

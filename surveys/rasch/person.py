@@ -1,41 +1,15 @@
-"""Rasch partial credit model (PCM) for 4-category items, and person estimates.
-
-Model (Masters' PCM).  Item i has step parameters delta_i1, delta_i2, delta_i3 (logits)
-and a respondent with location theta answers category x in 0..3 with
-
-    P(X_i = x | theta)  ∝  exp( sum_{j <= x} (theta - delta_ij) )       (empty sum = 0 for x = 0)
-
-Code 3 is the favourable end of every item.  -1 marks a missing answer; missing answers are
-simply left out of the likelihood.  The rating scale model is the special case
-delta_ij = b_i + tau_j.
-
-Person estimates with thresholds held fixed depend on the answers only through the
-sufficient statistic (which items were answered, raw score).  ``estimate_theta`` therefore
-solves each distinct (answered-items mask, raw score) pair once, vectorised over the
-distinct pairs, and looks the result up for every respondent: there is no loop over
-respondents, and the result is exactly the same as solving every respondent separately.
-
-Estimators (see docs/scoring.md):
-- "wle": Warm's weighted likelihood estimate, root of  r - E(theta) + J(theta) / (2 I(theta)) = 0
-  where E is the expected raw score over the answered items, I the test information (sum of
-  item variances) and J = dI/dtheta (sum of item third central moments).  Finite for
-  all-lowest and all-highest patterns.
-- "mle": root of r' - E(theta) = 0 where extreme raw scores are moved in by 0.3 score points
-  (r' = 0.3 for a zero score, r' = max - 0.3 for a perfect score).
-- "eap": posterior mean under a normal prior N(prior_mean, prior_sd^2), by quadrature on
-  201 equally spaced points over prior_mean +- 8 prior_sd; SE = posterior sd.
-SE for WLE and MLE is 1 / sqrt(I(theta_hat)).
-"""
+"""Person estimates (WLE, MLE, EAP) with thresholds held fixed, solved once per distinct
+(answered-items mask, raw score) pattern (see surveys.rasch)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-N_CATEGORIES = 4
-MAX_CODE = N_CATEGORIES - 1
-MLE_EXTREME_ADJUST = 0.3
-_EXP_FLOOR = 40.0
+from .model import (MAX_CODE, MLE_EXTREME_ADJUST, N_CATEGORIES, _check_thresholds, _item_cumulants, _moments,
+                    default_min_answered)
+from .patterns import decode_keys, pattern_keys
+
 _BRACKET = 30.0  # logits; every estimate lies well inside +-_BRACKET
 
 
@@ -44,55 +18,6 @@ class ThetaEstimate:
     theta: np.ndarray  # (n,) float64, NaN = unscored
     se: np.ndarray  # (n,) float64, NaN = unscored
     n_answered: np.ndarray  # (n,) int64
-
-
-def _check_thresholds(thresholds) -> np.ndarray:
-    d = np.asarray(thresholds, dtype=np.float64)
-    if d.ndim != 2 or d.shape[1] != MAX_CODE:
-        raise ValueError(f"thresholds must have shape (n_items, {MAX_CODE}), got {d.shape}")
-    if not np.all(np.isfinite(d)):
-        raise ValueError("thresholds must be finite")
-    return d
-
-
-def category_probabilities(theta, thresholds) -> np.ndarray:
-    """P(X_i = x | theta) for every theta and item: shape (n, k, 4)."""
-    th = np.atleast_1d(np.asarray(theta, dtype=np.float64))
-    d = _check_thresholds(thresholds)
-    # cumulative sums psi_x = x*theta - sum_{j<=x} delta_j
-    cum = np.concatenate([np.zeros((d.shape[0], 1)), np.cumsum(d, axis=1)], axis=1)  # (k,4)
-    x = np.arange(N_CATEGORIES, dtype=np.float64)
-    psi = th[:, None, None] * x[None, None, :] - cum[None, :, :]
-    psi -= psi.max(axis=2, keepdims=True)
-    np.maximum(psi, -_EXP_FLOOR, out=psi)  # avoid slow underflow; < 1e-17 relative
-    np.exp(psi, out=psi)
-    psi /= psi.sum(axis=2, keepdims=True)
-    return psi
-
-
-def _moments(theta, thresholds):
-    """Per-item mean and 2nd..4th central moments at each theta: each (n, k)."""
-    p = category_probabilities(theta, thresholds)
-    x = np.arange(N_CATEGORIES, dtype=np.float64)
-    mu = p @ x
-    dev = x[None, None, :] - mu[:, :, None]
-    d2 = dev * dev
-    m2 = np.einsum("nkc,nkc->nk", p, d2)
-    m3 = np.einsum("nkc,nkc->nk", p, d2 * dev)
-    m4 = np.einsum("nkc,nkc->nk", p, d2 * d2)
-    return mu, m2, m3, m4
-
-
-def expected_score(theta, thresholds) -> np.ndarray:
-    """Expected item scores E[X_i | theta], shape (n, k)."""
-    p = category_probabilities(theta, thresholds)
-    return p @ np.arange(N_CATEGORIES, dtype=np.float64)
-
-
-def default_min_answered(n_items: int) -> int:
-    """The min-answered rule: at least half the topic's scaled items, and at least 3
-    (capped at the number of items, so a topic with fewer than 3 items needs all of them)."""
-    return int(min(n_items, max(3, -(-n_items // 2))))
 
 
 # --------------------------------------------------------------------------------------
@@ -135,7 +60,7 @@ def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prio
     m = masks[ok]
     r = scores[ok]
     if method == "mle":
-        maxs = MAX_CODE * m.sum(1)
+        maxs = m @ np.isfinite(d).sum(1)
         r = np.clip(r, MLE_EXTREME_ADJUST, maxs - MLE_EXTREME_ADJUST)
     t, s, good = _solve_interp(m, r, d, method)
     if not good.all():
@@ -145,29 +70,6 @@ def solve_patterns(masks, scores, thresholds, method="wle", prior_mean=0.0, prio
     se[ok] = s
     return theta, se
 
-
-def _item_cumulants(theta, d):
-    """Item score cumulants 1..4 at each theta: four (len(theta), k) arrays."""
-    t = np.asarray(theta, dtype=np.float64)[:, None]
-    cum = np.cumsum(d, axis=1)
-    l1 = t - cum[None, :, 0]
-    l2 = 2.0 * t - cum[None, :, 1]
-    l3 = 3.0 * t - cum[None, :, 2]
-    mx = np.maximum(np.maximum(l1, l2), np.maximum(l3, 0.0))
-    e0 = np.exp(np.maximum(-mx, -_EXP_FLOOR))
-    e1 = np.exp(np.maximum(l1 - mx, -_EXP_FLOOR))
-    e2 = np.exp(np.maximum(l2 - mx, -_EXP_FLOOR))
-    e3 = np.exp(np.maximum(l3 - mx, -_EXP_FLOOR))
-    z = e0 + e1 + e2 + e3
-    r1 = (e1 + 2.0 * e2 + 3.0 * e3) / z
-    r2 = (e1 + 4.0 * e2 + 9.0 * e3) / z
-    r3 = (e1 + 8.0 * e2 + 27.0 * e3) / z
-    r4 = (e1 + 16.0 * e2 + 81.0 * e3) / z
-    r1sq = r1 * r1
-    var = r2 - r1sq
-    k3 = r3 - 3.0 * r1 * r2 + 2.0 * r1sq * r1
-    mu4 = r4 - 4.0 * r1 * r3 + 6.0 * r1sq * r2 - 3.0 * r1sq * r1sq
-    return r1, var, k3, mu4 - 3.0 * var * var
 
 
 _GRID_STEP = 0.05  # Hermite error ~1e-7 before the exact polish step
@@ -189,8 +91,9 @@ def _solve_interp(m, r, d, method):
     if umask.size > _MAX_GRID_MASKS:  # tabulating per mask would cost more than Newton
         return np.full(r.shape, np.nan), np.full(r.shape, np.nan), np.zeros(r.shape, bool)
     w = ((umask[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)  # (M, k)
-    lo = max(-_BRACKET, float(d.min()) - _GRID_MARGIN)
-    hi = min(_BRACKET, float(d.max()) + _GRID_MARGIN)
+    steps = d[np.isfinite(d)]
+    lo = max(-_BRACKET, float(steps.min()) - _GRID_MARGIN)
+    hi = min(_BRACKET, float(steps.max()) + _GRID_MARGIN)
     grid = np.arange(lo, hi + _GRID_STEP / 2, _GRID_STEP)
     c1, c2, c3, c4 = _item_cumulants(grid, d)
     G = grid.size
@@ -315,132 +218,21 @@ def _solve_eap(masks, scores, d, prior_mean, prior_sd, n_points=201):
     return mean, sd
 
 
-# --------------------------------------------------------------------------------------
-# Pattern keys.  key = missing_mask * (3k + 1) + sum_i (code_i & 3), where missing_mask bit i
-# = item i missing.  A missing code (-1 = 0xFF) adds 3 to the sum, so
-#     raw score = key % (3k + 1) - 3 * (number missing)
-# and the key is a one-to-one code of (answered-items mask, raw score) in 0 .. 2^k (3k+1).
-# --------------------------------------------------------------------------------------
-_L = np.uint64(0x0101010101010101)
-_GATHER = np.uint64(0x0102040810204080)  # gathers the low bit of each byte into the top byte
-_THREES = np.uint64(0x0303030303030303)
-_SH7, _SH56 = np.uint64(7), np.uint64(56)
-
-
-def _swar_word(w):
-    """uint64 words holding 8 codes each (bytes 0..3, or 0xFF = missing) ->
-    (missing mask, bit i = byte i missing; sum of (byte & 3)).  w may be a strided view;
-    it is copied once to contiguous memory and then worked on in place."""
-    tot = np.array(w, dtype=np.uint64, copy=True, order="C")
-    miss = np.right_shift(tot, _SH7)
-    miss &= _L
-    miss *= _GATHER
-    miss >>= _SH56
-    tot &= _THREES
-    tot *= _L
-    tot >>= _SH56
-    return miss, tot
-
-
-def _tail_lut(nbytes):
-    """For the last 1-2 bytes of a row (as uint16 little-endian, padding = 0xFF): the
-    (missing mask << 8) * S contribution is added later; here missing bits and sum."""
-    v = np.arange(1 << (8 * nbytes), dtype=np.int64)
-    miss = np.zeros_like(v)
-    tot = np.zeros_like(v)
-    for j in range(nbytes):  # loop over bytes of a lookup table, not respondents
-        byte = (v >> (8 * j)) & 0xFF
-        miss |= (byte >> 7) << j
-        tot += byte & 3
-    return miss, tot
-
-
-_TAIL_CACHE: dict = {}
-
-
-def _keys_fast(r):
-    """Keys for 8 <= k <= 16 items: the first 8 codes of each row as one uint64 (SWAR), the
-    rest as one uint64 (k > 10) or through a 2^16-entry lookup table (k = 9, 10)."""
-    n, k = r.shape
-    s = np.int64(3 * k + 1)
-    flat = np.ascontiguousarray(r).view(np.uint8).reshape(-1)
-    if k == 8:
-        miss, tot = _swar_word(flat.view(np.uint64))
-        key = miss.view(np.int64)
-        key *= s
-        key += tot.view(np.int64)
-        return key
-    if k <= 10:
-        nb = k - 8
-        dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u%d" % nb], "offsets": [0, 8],
-                       "itemsize": k})
-        v = flat.view(dt)
-        miss, tot = _swar_word(v["a"])
-        if k not in _TAIL_CACHE:
-            m2, t2 = _tail_lut(nb)
-            _TAIL_CACHE[k] = (m2 << 8) * int(s) + t2
-        key = miss.view(np.int64)
-        key *= s
-        key += tot.view(np.int64)
-        key += np.take(_TAIL_CACHE[k], v["b"])
-        return key
-    dt = np.dtype({"names": ["a", "b"], "formats": ["<u8", "<u8"], "offsets": [0, k - 8],
-                   "itemsize": k})
-    v = flat.view(dt)
-    miss, tot = _swar_word(v["a"])
-    b = np.array(v["b"], copy=True)
-    sh = 8 * (16 - k)
-    if sh:  # drop the bytes shared with "a"; the zero bytes shifted in add nothing
-        b >>= np.uint64(sh)
-    mb, tb = _swar_word(b)
-    mb <<= np.uint64(8)
-    miss |= mb
-    tot += tb
-    key = miss.view(np.int64)
-    key *= s
-    key += tot.view(np.int64)
-    return key
-
-
-def _keys_generic(r):
-    n, k = r.shape
-    miss = r < 0
-    tot = (r.astype(np.int64) & 3).sum(1)
-    bits = np.packbits(miss, axis=1, bitorder="little").astype(np.int64)
-    mask = np.zeros(n, dtype=np.int64)
-    for j in range(bits.shape[1]):  # loop over bytes of the mask (k/8), not respondents
-        mask |= bits[:, j] << (8 * j)
-    return mask * (3 * k + 1) + tot
-
-
-def pattern_keys(responses) -> np.ndarray:
-    """(answered-items mask, raw score) key per respondent; see the comment above."""
-    r = np.asarray(responses)
-    if r.dtype != np.int8:
-        r = r.astype(np.int8)
-    k = r.shape[1]
-    if k > 40:
-        raise ValueError("at most 40 items per scale")
-    if 8 <= k <= 16 and r.shape[0]:
-        return _keys_fast(r)
-    return _keys_generic(r)
-
-
-def decode_keys(keys, k):
-    """Keys -> (answered mask (u, k) bool, raw score (u,))."""
-    s = 3 * k + 1
-    keys = np.asarray(keys, dtype=np.int64)
-    miss = ((keys // s)[:, None] >> np.arange(k)[None, :]) & 1
-    score = keys % s - 3 * miss.sum(1)
-    return miss == 0, score
-
-
 # Dense lookup tables (and the cache) are used while 2^k (3k+1) <= _DENSE_LIMIT (k <= 12,
 # about 6 MB per table); longer scales use np.unique on the keys and are not cached.
 _DENSE_LIMIT = 1 << 18
 _TABLE_CACHE: dict = {}
 _TABLE_CACHE_SIZE = 16
 _BLOCK = 32768  # rows per block: the working arrays of a block stay in the CPU cache
+
+
+def _check_codes(r, top):
+    """Codes must be -1 (missing) or 0..the item's highest code (top: (k,) or None = all 3)."""
+    if r.min() < -1 or r.max() > MAX_CODE:
+        raise ValueError("response codes must be -1 (missing) or 0..3")
+    if top is not None and np.any(r > top[None, :]):
+        bad = np.flatnonzero((r > top[None, :]).any(0))
+        raise ValueError(f"items {bad.tolist()} have codes above their highest category")
 
 
 def clear_cache():
@@ -452,14 +244,16 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
                    prior_mean=0.0) -> ThetaEstimate:
     """Person estimates with thresholds fixed.
 
-    responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3).
-    Returns ThetaEstimate(theta, se, n_answered); theta and se are the two columns of one
+    responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3), or (k, m) with m < 3
+    or trailing NaN for items with fewer categories (a dichotomous item: one threshold, codes
+    0..1).  Returns ThetaEstimate(theta, se, n_answered); theta and se are the two columns of one
     (n, 2) array (views), n_answered is int64.
     min_answered: respondents with fewer answered items get NaN; default
     ``default_min_answered(k)`` = max(3, ceil(k/2)) capped at k.  Pass 1 to score anyone
     with at least one answer.
     """
     d = _check_thresholds(thresholds)
+    top = np.isfinite(d).sum(1) if np.isinf(d).any() else None
     r = np.asarray(responses)
     if r.ndim != 2 or r.shape[1] != d.shape[0]:
         raise ValueError(f"responses must have shape (n, {d.shape[0]}), got {r.shape}")
@@ -467,8 +261,8 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
     if method not in ("wle", "mle", "eap"):
         raise ValueError(f"unknown method {method!r}")
     if r.dtype != np.int8:
-        if n and (r.min() < -1 or r.max() > MAX_CODE):
-            raise ValueError("response codes must be -1 (missing) or 0..3")
+        if n:
+            _check_codes(r, top)
         r = r.astype(np.int8)
     if min_answered is None:
         min_answered = default_min_answered(k)
@@ -510,8 +304,7 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
         for start in range(0, n, _BLOCK):
             stop = min(start + _BLOCK, n)
             block = r[start:stop]
-            if block.min() < -1 or block.max() > MAX_CODE:
-                raise ValueError("response codes must be -1 (missing) or 0..3")
+            _check_codes(block, top)
             bkeys = keys[start:stop]
             bkeys[:] = pattern_keys(block)
             known = solved[bkeys]
@@ -531,8 +324,8 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
                 np.take(na_table, keys[start:stop], out=n_ans[start:stop])
         return ThetaEstimate(theta=out[:, 0], se=out[:, 1], n_answered=n_ans)
     # long scales: too many patterns for a dense table, so solve the distinct ones present
-    if n and (r.min() < -1 or r.max() > MAX_CODE):
-        raise ValueError("response codes must be -1 (missing) or 0..3")
+    if n:
+        _check_codes(r, top)
     present, index = np.unique(pattern_keys(r), return_inverse=True)
     masks, scores = decode_keys(present, k)
     th, se = solve_patterns(masks, scores, d, method=method, prior_mean=prior_mean, prior_sd=prior_sd)
