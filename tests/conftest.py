@@ -5,6 +5,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import current_app, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 _INSTANCE = tempfile.mkdtemp(prefix="climate-test-instance-")
@@ -28,22 +30,29 @@ TEST_CONFIG = {
 }
 
 
-def make_app(**overrides):
-    from flask import g
+class RequestContextClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, with its own `g` and
+    database session, as in production. The test's own session is committed first, so the request
+    sees the test's set-up, and rolled back after, so the test reads what the request stored."""
 
+    def open(self, *args, **kwargs):
+        app = self.application
+        if has_app_context() and current_app._get_current_object() is app:
+            db.session.commit()
+        with app.app_context():
+            try:
+                return super().open(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+
+def make_app(**overrides):
     from climate.config import database_url
     config = dict(TEST_CONFIG)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(Path(_INSTANCE)) if os.environ.get("DATABASE_URL") else DATABASE_URL
     config.update(overrides)
     app = create_app(config)
-
-    @app.teardown_request
-    def _fresh_g(_exc):
-        # Tests keep an app context open, which every test-client request would share; in
-        # production each request has its own. Clear what a request left in `g` (the signed-in
-        # user, "CSRF already checked") so the next request is judged on its own.
-        for key in list(g):
-            g.pop(key, None)
+    app.test_client_class = RequestContextClient
     return app
 
 
@@ -93,6 +102,13 @@ def app(_schema):
 def csrf_app(_schema):
     """The app with CSRF protection switched on, as in production."""
     yield from _app_in_context(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def client(app):
+    """A test client (pytest-flask's, without preserving request contexts between requests:
+    each request's context ends with it, as in production)."""
+    return app.test_client()
 
 
 @pytest.fixture
