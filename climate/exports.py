@@ -37,7 +37,7 @@ from surveys.subgroups import subgroup_label
 
 from .access import administration_or_404, district_staff_required
 from .administrations import AdministrationError, find_administration, pinned_instrument
-from .codes import new_code
+from .codes import IN_LIST_CHUNK, unique_codes
 from .extensions import csrf, db
 from .models import AccessCode, Administration, Answer, PersonScore, Response, School
 from .results import cells, current_run
@@ -330,17 +330,6 @@ def parse_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def _fresh_codes(n: int) -> list[str]:
-    codes: set[str] = set()
-    while len(codes) < n:
-        batch = list({new_code() for _ in range(n - len(codes))} - codes)
-        taken = set()
-        for start in range(0, len(batch), 900):
-            taken |= set(db.session.scalars(select(AccessCode.code).where(AccessCode.code.in_(batch[start:start + 900]))))
-        codes |= set(batch) - taken
-    return sorted(codes)
-
-
 def import_responses(administration: Administration, group: str, data: bytes, school: School | None = None,
                      max_rows: int = MAX_IMPORT_ROWS) -> int:
     """Validate a CSV file and store its rows as submitted, imported responses in one transaction.
@@ -373,10 +362,9 @@ def _store(administration: Administration, group: str, rows: list[ImportedRow]) 
     """Plain executemany inserts (no RETURNING, which SQLite runs row by row), then the new ids are
     looked up by the unique access code and the unique access code id."""
     today = dt.date.today()
-    codes = _fresh_codes(len(rows))
-    chunk = 900  # stays under SQLite's bound-parameter limit in the IN lists
-    for start in range(0, len(rows), chunk):
-        part, part_codes = rows[start:start + chunk], codes[start:start + chunk]
+    codes = unique_codes(len(rows))
+    for start in range(0, len(rows), IN_LIST_CHUNK):
+        part, part_codes = rows[start:start + IN_LIST_CHUNK], codes[start:start + IN_LIST_CHUNK]
         db.session.execute(insert(AccessCode.__table__), [
             {"code": c, "administration_id": administration.id, "school_id": r.school_id,
              "respondent_group": group, "source": "imported", "status": "submitted", "issued_on": today}
