@@ -22,10 +22,12 @@ from surveys.rasch import estimate_theta
 from surveys.scales import ScaleTransform, domain_scores, topic_transform
 from surveys.subgroups import subgroup_vectors
 
-from .administrations import pinned_instrument
+from .administer.service import pinned_instrument
 from .extensions import db
 from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
                      utcnow)
+from .survey import close_out
+
 
 class ScoringError(RuntimeError):
     """Scoring cannot proceed; the message says why."""
@@ -282,13 +284,8 @@ def process_closed(now: dt.datetime | None = None, trigger: str = "close") -> li
         if not claimed:
             continue
         administration = db.session.get(Administration, admin_id)
-        try:
-            from .survey import close_out
-        except ImportError:  # the respondent side has not landed
-            close_out = None
-        if close_out is not None:
-            close_out(administration)
-            db.session.commit()
+        close_out(administration)
+        db.session.commit()
         score_administration(administration, trigger=trigger)
         done.append(admin_id)
     return done

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from surveys.domain import TOPICS
 from surveys.simulate import simulate_instrument
 
-from .administrations import pinned_instrument, to_local
+from .administer.service import pinned_instrument, to_local
 from .codes import IN_LIST_CHUNK, unique_codes
 from .extensions import db
 from .models import AccessCode, Administration, Answer, Response, School

@@ -436,7 +436,7 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
 
 
 def test_demo_improvement_seed_is_idempotent_and_shows_monitoring(app, client, auth):
-    from climate.demo import (PRINCIPAL_EMAIL, _read_passwords, seed_administrations, seed_district,
+    from climate.commands.demo_data import (PRINCIPAL_EMAIL, _read_passwords, seed_administrations, seed_district,
                               seed_improvement, seed_scores)
     from climate.models import School
 
