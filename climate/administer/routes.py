@@ -3,7 +3,8 @@ links, extend the close date, and watch the live response status (principals: th
 The same tasks on the command line are in climate.commands.administration."""
 from __future__ import annotations
 
-from flask import Blueprint, Response as FlaskResponse, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response as FlaskResponse, abort, flash, make_response, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -132,14 +133,19 @@ def _school_and_group(administration: Administration, school_id, group) -> tuple
     return school, group
 
 
+def _posted_choice(administration: Administration, form, form_name: str) -> tuple[School, str]:
+    """The school and respondent group a posted form chose; an invalid form shows the page again (400)."""
+    if not form.validate_on_submit():
+        abort(make_response(_detail(administration, status=400, **{form_name: form})))
+    return _school_and_group(administration, form.school.data, form.group.data)
+
+
 @bp.route("/<int:administration_id>/codes", methods=["POST"])
 @district_staff_required
 def create_codes(administration_id):
     administration = administration_or_404(administration_id)
     form = CodesForm(administration=administration)
-    if not form.validate_on_submit():
-        return _detail(administration, codes_form=form, status=400)
-    school, group = _school_and_group(administration, form.school.data, form.group.data)
+    school, group = _posted_choice(administration, form, "codes_form")
     codes = [row.code for row in issue_codes(administration.id, school.id, group, form.count.data)]
     db.session.commit()
     if form.output.data == "csv":
@@ -185,10 +191,7 @@ def slips_css():
 @district_staff_required
 def create_open_link(administration_id):
     administration = administration_or_404(administration_id)
-    form = OpenLinkForm(administration=administration)
-    if not form.validate_on_submit():
-        return _detail(administration, link_form=form, status=400)
-    school, group = _school_and_group(administration, form.school.data, form.group.data)
+    school, group = _posted_choice(administration, OpenLinkForm(administration=administration), "link_form")
     link, created = get_or_create_open_link(administration, school.id, group)
     db.session.commit()
     url = open_link_url(_base_url(), link.token)
