@@ -70,7 +70,7 @@ COMMANDS.append(administration_cli)
 @click.option("--name", required=True, help="The administration's name, unique in the district.")
 @click.option("--opens", required=True, help='Opening date and time in the district\'s time zone, "2026-03-02 08:00".')
 @click.option("--closes", required=True, help="Closing date and time; a date alone means 23:59 that day.")
-@click.option("--school", "schools", multiple=True, type=SCHOOL, help="A school by name or id (repeat for more).")
+@click.option("--school", "schools", multiple=True, type=SCHOOL, help="A school by name, id or NCES id (repeat for more).")
 @click.option("--group", "groups", multiple=True, type=RESPONDENT_GROUP,
               help="student, instructional_staff, noninstructional_staff or parent (repeat).")
 @click.option("--sro/--no-sro", default=False, help="Include the school resource officer module.")
@@ -112,7 +112,7 @@ def list_command():
 
 @click.command("codes")
 @administration_argument()
-@click.option("--school", required=True, type=SCHOOL, help="School name or id.")
+@click.option("--school", required=True, type=SCHOOL, help="School name, id or NCES id.")
 @click.option("--group", required=True, type=RESPONDENT_GROUP, help="Respondent group.")
 @click.option("--count", required=True, type=int, help=f"How many codes (1-{MAX_CODES}).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv", show_default=True)

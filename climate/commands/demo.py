@@ -49,7 +49,7 @@ def demo(serve, port):
 @click.option("--respondents", required=True, type=click.IntRange(1, 1_000_000),
               help="How many simulated responses to add, split over schools and groups by enrollment.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same answers).")
-@click.option("--school", "schools", multiple=True, type=SCHOOL, help="Only these schools (name or id; repeatable).")
+@click.option("--school", "schools", multiple=True, type=SCHOOL, help="Only these schools (name, id or NCES id; repeatable).")
 @click.option("--replace", is_flag=True, help="Delete this administration's earlier simulated responses first.")
 @district_option("The district, when administration names clash.")
 @with_appcontext
