@@ -113,7 +113,7 @@ def bulk_rows(db, table: str, columns: list[str], rows: list[tuple]) -> None:
 def seed(app, db, n_schools: int, per_school: dict[str, int], log) -> None:
     from sqlalchemy import func, insert, select
 
-    from climate.administrations import create_administration, pinned_instrument
+    from climate.administer.service import create_administration, pinned_instrument
     from climate.models import AccessCode, District, GroupResult, School, ScoringRun, User, utcnow
     from climate.scoring import _cell_row, reference_calibration
     from surveys.aggregate import item_cells, score_cells

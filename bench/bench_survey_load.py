@@ -71,7 +71,7 @@ def seed(n_codes: int):
     """A fresh administration and n_codes codes; returns (administration id, codes, pages as item lists)."""
     os.environ.update(server_env())
     from climate import create_app
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
     from climate.codes import issue_codes
     from climate.extensions import db
     from climate.models import District, School

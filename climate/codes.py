@@ -40,18 +40,27 @@ def normalise_code(text: str) -> str | None:
     return format_code(cleaned)
 
 
-def issue_codes(administration_id: int, school_id: int, respondent_group: str, count: int,
-                source: str = "issued") -> list[AccessCode]:
-    """Make `count` new unique codes (caller commits). Collisions are vanishingly rare; they
-    are retried rather than trusted to chance."""
-    today = dt.date.today()
+IN_LIST_CHUNK = 900  # values per IN list: under SQLite's bound-parameter limit
+
+
+def unique_codes(count: int) -> list[str]:
+    """`count` new codes that no stored access code has, sorted. Collisions are vanishingly rare;
+    they are retried rather than trusted to chance. Checked in chunks, so any count works."""
     codes: set[str] = set()
     while len(codes) < count:
-        batch = {new_code() for _ in range(count - len(codes))}
-        taken = set(db.session.scalars(select(AccessCode.code).where(AccessCode.code.in_(batch))))
-        codes |= batch - taken
+        batch = list({new_code() for _ in range(count - len(codes))} - codes)
+        for start in range(0, len(batch), IN_LIST_CHUNK):
+            part = batch[start:start + IN_LIST_CHUNK]
+            codes |= set(part) - set(db.session.scalars(select(AccessCode.code).where(AccessCode.code.in_(part))))
+    return sorted(codes)
+
+
+def issue_codes(administration_id: int, school_id: int, respondent_group: str, count: int,
+                source: str = "issued") -> list[AccessCode]:
+    """Make `count` new unique codes (caller commits)."""
+    today = dt.date.today()
     rows = [AccessCode(code=c, administration_id=administration_id, school_id=school_id,
                        respondent_group=respondent_group, source=source, status="issued", issued_on=today)
-            for c in sorted(codes)]
+            for c in unique_codes(count)]
     db.session.add_all(rows)
     return rows

@@ -22,7 +22,7 @@ from surveys.rasch import estimate_theta
 from surveys.scales import ScaleTransform, domain_scores, topic_transform
 from surveys.subgroups import subgroup_vectors
 
-from .administrations import pinned_instrument
+from .administer.service import pinned_instrument
 from .extensions import db
 from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
                      utcnow)

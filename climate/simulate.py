@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, insert, select
 from surveys.domain import TOPICS
 from surveys.simulate import simulate_instrument
 
-from .administrations import pinned_instrument, to_local
-from .codes import new_code
+from .administer.service import pinned_instrument, to_local
+from .codes import IN_LIST_CHUNK, unique_codes
 from .extensions import db
 from .models import AccessCode, Administration, Answer, Response, School
 
@@ -83,8 +83,8 @@ def delete_simulated(administration: Administration) -> int:
                                          Response.simulated.is_(True))
     db.session.execute(delete(Answer).where(Answer.response_id.in_(resp_ids)), execution_options={"synchronize_session": False})
     db.session.execute(delete(Response).where(Response.id.in_(resp_ids)), execution_options={"synchronize_session": False})
-    for start in range(0, len(code_ids), 900):
-        db.session.execute(delete(AccessCode).where(AccessCode.id.in_(code_ids[start:start + 900])),
+    for start in range(0, len(code_ids), IN_LIST_CHUNK):
+        db.session.execute(delete(AccessCode).where(AccessCode.id.in_(code_ids[start:start + IN_LIST_CHUNK])),
                            execution_options={"synchronize_session": False})
     # opted-out simulated codes carry no response; they are marked by their source
     db.session.execute(delete(AccessCode).where(AccessCode.administration_id == administration.id,
@@ -137,22 +137,10 @@ def simulate_administration(administration: Administration, counts: Mapping[tupl
     return {"respondents": done, "answers": answers, "opted_out": opted, "deleted": deleted}
 
 
-def _fresh_codes(n: int) -> list[str]:
-    codes: set[str] = set()
-    while len(codes) < n:
-        batch = {new_code() for _ in range(n - len(codes))}
-        taken = set()
-        listed = list(batch)
-        for start in range(0, len(listed), 900):
-            taken |= set(db.session.scalars(select(AccessCode.code).where(AccessCode.code.in_(listed[start:start + 900]))))
-        codes |= batch - taken
-    return sorted(codes)
-
-
 def _insert_cell(administration, school_id, group, sim, in_progress, days, first_day, n_opted, rng) -> int:
     m = sim.raw.shape[0]
     today = dt.date.today()
-    codes = _fresh_codes(m + n_opted)
+    codes = unique_codes(m + n_opted)
     code_rows = [{"code": c, "administration_id": administration.id, "school_id": school_id,
                   "respondent_group": group, "source": "issued", "status": "submitted", "issued_on": first_day}
                  for c in codes[:m]]

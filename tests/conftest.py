@@ -182,7 +182,7 @@ def administration(world):
     parents; SRO module on; one custom student item), opened yesterday, closing in a week."""
     import datetime as dt
 
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
 
     now = dt.datetime.now().replace(microsecond=0)
     admin = create_administration(

@@ -9,7 +9,7 @@ from surveys.domain import DOMAINS, RESPONDENT_GROUPS, TOPICS
 from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
-from ..administrations import pinned_instrument, to_local
+from ..administer.service import pinned_instrument, to_local
 from ..labels import measure_label, subgroup_label
 from ..models import Administration
 

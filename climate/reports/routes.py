@@ -12,7 +12,7 @@ from surveys.domain import TOPIC_DOMAIN, TOPICS
 
 from .. import charts, results
 from ..access import administration_or_404, district_staff_required, school_or_404
-from ..administrations import pinned_instrument
+from ..administer.service import pinned_instrument
 from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
 from .common import local_date, ordered_groups, suppressed_text

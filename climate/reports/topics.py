@@ -7,7 +7,7 @@ from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from .. import charts, results
-from ..administrations import pinned_instrument
+from ..administer.service import pinned_instrument
 from ..labels import group_label, subgroup_label, topic_label
 from ..models import Administration, School
 from .common import instruments_of, ordered_groups, subgroup_gaps, suppressed_text

@@ -295,11 +295,12 @@ def test_delete_only_without_answers(client, auth, administration, world, issue)
     assert count(Administration) == 1
 
     now = dt.datetime(2027, 1, 1)
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
     other = create_administration(world.d1, "Empty", now, now + dt.timedelta(days=5), [world.school_a], ["student"])
     db.session.commit()
-    assert client.post(f"/administrations/{other.id}/delete").status_code == 302
-    assert db.session.get(Administration, other.id) is None
+    other_id = other.id
+    assert client.post(f"/administrations/{other_id}/delete").status_code == 302
+    assert db.session.get(Administration, other_id) is None
 
 
 # --- status ----------------------------------------------------------------------------------------
@@ -367,7 +368,7 @@ def test_status_for_a_principal_shows_only_their_school(client, auth, answered, 
 
 
 def test_status_for_a_principal_without_a_school_in_it_is_403(client, auth, world):
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
     now = dt.datetime(2027, 1, 1)
     admin = create_administration(world.d1, "B only", now, now + dt.timedelta(days=5), [world.school_b], ["student"])
     db.session.commit()
@@ -390,7 +391,7 @@ def test_status_queries_are_grouped_not_per_response(app, answered):
     """The status counts come from GROUP BY queries: the number of statements does not grow with responses."""
     from sqlalchemy import event
 
-    from climate.administer import status_table
+    from climate.administer.service import status_table
     statements = []
 
     def record(conn, cursor, statement, *args):

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from climate.administrations import AdministrationError, create_administration, extend_close, pinned_instrument
+from climate.administer.service import AdministrationError, create_administration, extend_close, pinned_instrument
 from climate.codes import normalise_code
 from climate.extensions import db
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,3 +102,77 @@ def test_the_app_refuses_to_start_on_an_invalid_questionnaire(tmp_path):
     assert result.returncode != 0
     assert "student.yaml" in result.stderr and "S_REL_01" in result.stderr and "duplicate" in result.stderr.lower()
     assert "Traceback" not in result.stderr
+
+
+# --- the shared parameter types: one rule each ------------------------------------------------------
+
+def _convert(param_type, text, **params):
+    ctx = click.Context(click.Command("x"))
+    ctx.params.update(params)
+    return param_type.convert(text, None, ctx)
+
+
+def test_an_administration_is_its_id_or_its_name_in_any_case(app, administration, world):
+    from climate.commands.params import ADMINISTRATION
+
+    assert _convert(ADMINISTRATION, str(administration.id)) is administration
+    assert _convert(ADMINISTRATION, "  sPRING SURVEY ") is administration
+    assert _convert(ADMINISTRATION, "Spring survey", district=world.d1) is administration
+
+
+@pytest.mark.parametrize("text", ["Nope", "999"])
+def test_an_unknown_administration_gets_one_clear_message(app, administration, world, text):
+    from climate.commands.params import ADMINISTRATION
+
+    with pytest.raises(click.ClickException) as raised:
+        _convert(ADMINISTRATION, text)
+    assert raised.value.message == (f"There is no administration {text!r}; `climate administration list` "
+                                    "shows them.")
+    with pytest.raises(click.ClickException, match="There is no administration"):
+        _convert(ADMINISTRATION, "Spring survey", district=world.d2)
+
+
+def test_a_school_is_its_id_its_name_in_any_case_or_its_nces_id(app, world):
+    from climate.commands.params import SCHOOL
+    from climate.extensions import db
+
+    world.school_b.nces_id = "170993000123"
+    db.session.commit()
+    assert _convert(SCHOOL, str(world.school_a.id), district=world.d1) is world.school_a
+    assert _convert(SCHOOL, "school a", district=world.d1) is world.school_a
+    assert _convert(SCHOOL, "170993000123", district=world.d1) is world.school_b
+    assert _convert(SCHOOL, "SCHOOL C") is world.school_c  # unique among all districts
+
+
+def test_an_unknown_school_gets_one_clear_message(app, world, administration):
+    from climate.commands.params import SCHOOL
+
+    with pytest.raises(click.ClickException) as raised:
+        _convert(SCHOOL, "School C", administration=administration)
+    assert raised.value.message == "District One has no school named 'School C'."
+
+
+@pytest.mark.parametrize("text, group", [("student", "student"), ("Students", "student"),
+                                         ("instructional-staff", "instructional_staff"),
+                                         ("Noninstructional Staff", "noninstructional_staff"), ("parents", "parent")])
+def test_a_respondent_group_in_any_spelling(text, group):
+    from climate.commands.params import RESPONDENT_GROUP
+
+    assert _convert(RESPONDENT_GROUP, text) == group
+
+
+def test_an_unknown_respondent_group_gets_one_clear_message():
+    from climate.commands.params import RESPONDENT_GROUP
+
+    with pytest.raises(click.ClickException) as raised:
+        _convert(RESPONDENT_GROUP, "pupils")
+    assert raised.value.message == ("'pupils' is not a respondent group; use one of student, instructional_staff, "
+                                    "noninstructional_staff, parent.")
+
+
+def test_the_district_option_is_read_before_the_administration(runner, administration, world):
+    """`--district` may come after ADMINISTRATION on the command line and still scope it."""
+    result = runner.invoke(args=["status", "Spring survey", "--district", "District Two"])
+    assert result.exit_code != 0 and "There is no administration 'Spring survey'" in result.output
+    result = runner.invoke(args=["status", "Spring survey", "--district", "district one"])
+    assert result.exit_code == 0, result.output

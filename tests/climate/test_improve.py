@@ -52,7 +52,7 @@ def store_run(administration, cells, calibrations=CALIBRATIONS):
 @pytest.fixture
 def later_administration(world, administration):
     """A second administration of district 1 that closes after the fixture's."""
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
 
     now = dt.datetime.now().replace(microsecond=0)
     admin = create_administration(world.d1, "Next year", now + dt.timedelta(days=500), now + dt.timedelta(days=600),
@@ -462,7 +462,7 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
 
 
 def test_demo_improvement_seed_is_idempotent_and_shows_monitoring(app, client, auth):
-    from climate.demo import (PRINCIPAL_EMAIL, _read_passwords, seed_administrations, seed_district,
+    from climate.commands.demo_data import (PRINCIPAL_EMAIL, _read_passwords, seed_administrations, seed_district,
                               seed_improvement, seed_scores)
     from climate.models import School
 

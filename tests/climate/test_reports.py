@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import t as student_t
 
 from climate import results
-from climate.administrations import create_administration
+from climate.administer.service import create_administration
 from climate.extensions import db
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
@@ -85,7 +85,7 @@ def test_topic_page_shows_item_distributions_and_suppressed_subgroups(scored, wo
     administration, run = scored
     auth.sign_in("principal.a@d1.example")
     html = client.get(f"/reports/schools/{world.school_a.id}/topics/relationships").get_data(as_text=True)
-    from climate.administrations import pinned_instrument
+    from climate.administer.service import pinned_instrument
     inst = pinned_instrument(administration.group("student"))[0]
     items = inst.topic_items("relationships")
     mine = results.index_cells(results.cells(run, school_id=world.school_a.id, measure_kind="item"))
@@ -138,7 +138,7 @@ def test_parent_page_shows_items_and_suppresses_small_schools(scored, world, cli
     simulate_administration(administration, {(world.school_b.id, "parent"): 40}, seed=8)
     run = score_administration(administration)
     html = client.get(f"/reports/schools/{world.school_a.id}/parents").get_data(as_text=True)
-    from climate.administrations import pinned_instrument
+    from climate.administer.service import pinned_instrument
     inst = pinned_instrument(administration.group("parent"))[0]
     mine = results.index_cells(results.cells(run, school_id=world.school_a.id, group="parent"))
     rows = {r[0]: r for t in re.findall(r'<table class="data item-table">.*?</table>', html, re.S)

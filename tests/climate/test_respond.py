@@ -104,7 +104,7 @@ def _make_unusable_codes(administration, world, issue, client):
     consent(client, submitted)
     client.post(f"/s/{submitted}/submit")
     client.post(f"/s/{opted}/consent", data={"choice": "no"})
-    from climate.administrations import create_administration
+    from climate.administer.service import create_administration
     now = dt.datetime.now()
     past = create_administration(world.d1, "Last year", now - dt.timedelta(days=30), now - dt.timedelta(days=2),
                                  [world.school_a], ["student"])

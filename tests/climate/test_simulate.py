@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from climate import simulate as simulate_mod
-from climate.administrations import create_administration, pinned_instrument
+from climate.administer.service import create_administration, pinned_instrument
 from climate.extensions import db
 from climate.models import AccessCode, Administration, Answer, OpenLink, Response
 from climate.simulate import allocate, school_effects, simulate_administration
@@ -177,7 +177,7 @@ def test_cli_simulate_refuses_a_school_outside_the_administration(runner, closed
 
 
 def test_demo_administrations_are_seeded_once(app):
-    from climate.demo import seed_administrations, seed_district
+    from climate.commands.demo_data import seed_administrations, seed_district
 
     seed_district()
     lines = seed_administrations()

@@ -1,4 +1,5 @@
-"""A demo district a newcomer can explore: schools, accounts and (as they land) surveys and results.
+"""The data `climate demo` seeds: a district a newcomer can explore, with schools, accounts, administrations
+filled with simulated respondents, their results, and improvement work.
 
 Every step looks before it writes, so running the demo again duplicates nothing."""
 import secrets
@@ -7,8 +8,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from .extensions import db
-from .models import District, School, User
+from ..extensions import db
+from ..models import District, School, User
 
 DISTRICT = "Riverbend Unified School District (demo)"
 STAFF_EMAIL = "district@riverbend.example"
@@ -92,9 +93,9 @@ def seed_demo(echo=print) -> list[str]:
 
 def seed_scores() -> list[str]:
     """Score the demo district's closed administrations that have no results yet."""
-    from .models import Administration
-    from .results import current_run
-    from .scoring import process_closed
+    from ..models import Administration
+    from ..results import current_run
+    from ..scoring import process_closed
 
     lines = []
     for admin_id in process_closed(trigger="demo"):
@@ -123,11 +124,11 @@ def seed_administrations() -> list[str]:
 
     from surveys.domain import RESPONDENT_GROUPS
 
-    from .administer import get_or_create_open_link, open_link_url, survey_url, unused_codes
-    from .administrations import create_administration, to_local
-    from .codes import issue_codes
-    from .models import Administration, utcnow
-    from .simulate import simulate_administration
+    from ..administer.codes import get_or_create_open_link, open_link_url, survey_url, unused_codes
+    from ..administer.service import create_administration, to_local
+    from ..codes import issue_codes
+    from ..models import Administration, utcnow
+    from ..simulate import simulate_administration
 
     district = db.session.scalar(select(District).where(District.name == DISTRICT))
     schools = list(district.schools)
@@ -201,9 +202,9 @@ def seed_improvement() -> list[str]:
     Runs after seed_scores, so the closed administrations have results. Re-running adds nothing."""
     import datetime as dt
 
-    from .improve import recommendation_title, school_recommendations, school_results
-    from .models import Administration, PlanItem, SroAssessment, SroRating
-    from .results import current_run
+    from ..improve import recommendation_title, school_recommendations, school_results
+    from ..models import Administration, PlanItem, SroAssessment, SroRating
+    from ..results import current_run
 
     district = db.session.scalar(select(District).where(District.name == DISTRICT))
     cedar = next((s for s in district.schools if s.name == "Cedar Middle"), None) if district else None

@@ -1,4 +1,5 @@
-"""Creating and changing administrations: the rules that keep stored answers meaningful.
+"""Administrations: creating, extending and deleting them by the rules that keep stored answers
+meaningful, their pinned questionnaires, and their live response status. Pages and commands share it.
 
 An administration pins the instrument version of each respondent group by storing a snapshot of
 the questionnaire; later edits to the files make new versions and never touch this one."""
@@ -9,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 
 from surveys.domain import RESPONDENT_GROUPS
 from surveys.instruments import Instrument, InstrumentError, validate_custom_items
 
-from .extensions import db
-from .models import Administration, AdministrationGroup, District, Response, School
+from ..extensions import db
+from ..models import AccessCode, Administration, AdministrationGroup, District, Response, School
 
 DEFAULT_CONSENT = {
     "en": ("This survey asks what you think about your school. It is not a test: there are no right or "
@@ -45,6 +46,11 @@ def to_utc(local: dt.datetime, timezone: str) -> dt.datetime:
 def to_local(utc: dt.datetime, timezone: str) -> dt.datetime:
     """A stored naive UTC date-time in the district's time zone (naive)."""
     return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def local(administration: Administration, when: dt.datetime) -> str:
+    """A stored date-time as the district reads it: "2026-03-02 08:00"."""
+    return to_local(when, administration.district.timezone).strftime("%Y-%m-%d %H:%M")
 
 
 def instruments() -> dict[str, Instrument]:
@@ -112,6 +118,13 @@ def has_answers(administration: Administration) -> bool:
     return bool(db.session.scalar(select(exists().where(Response.administration_id == administration.id))))
 
 
+def delete_administration(administration: Administration) -> None:
+    """Delete an administration nobody has answered yet (the caller commits)."""
+    if has_answers(administration):
+        raise AdministrationError("This administration has responses, so it cannot be deleted.")
+    db.session.delete(administration)
+
+
 def extend_close(administration: Administration, new_close_local: dt.datetime) -> None:
     """Move the close date later (the caller commits). Closing earlier is not allowed."""
     new_close = to_utc(new_close_local, administration.district.timezone)
@@ -135,15 +148,40 @@ def pinned_instrument(group: AdministrationGroup) -> tuple[Instrument, tuple]:
     return _SNAPSHOT_CACHE[key]
 
 
-def find_administration(ref: str) -> Administration:
-    """An administration by id or by exact name (for the command line)."""
-    ref = (ref or "").strip()
-    found = db.session.get(Administration, int(ref)) if ref.isdigit() else None
-    if found is None:
-        matches = db.session.scalars(select(Administration).where(Administration.name == ref)).all()
-        if len(matches) > 1:
-            raise AdministrationError(f"{len(matches)} administrations are named {ref!r}; give its id instead.")
-        found = matches[0] if matches else None
-    if found is None:
-        raise AdministrationError(f"There is no administration {ref!r}; `climate administration list` shows them.")
-    return found
+def status_table(administration: Administration, school_ids: set[int] | None = None) -> tuple[list[dict], dict]:
+    """Per school and group: codes issued, started, submitted, opted out, response rate; and totals.
+
+    Issued counts every code handed out (not the one-time codes made by open links); started counts
+    responses begun and not submitted (in progress or incomplete).
+    Two GROUP BY queries (access codes, responses); rates are submitted / enrollment(group)."""
+    schools = [s for s in administration.schools if school_ids is None or s.id in school_ids]
+    ids = [s.id for s in schools]
+    code_counts = {(s, g): (issued, opted) for s, g, issued, opted in db.session.execute(
+        select(AccessCode.school_id, AccessCode.respondent_group,
+               func.sum(case((AccessCode.source != "open_link", 1), else_=0)),
+               func.sum(case((AccessCode.status == "opted_out", 1), else_=0)))
+        .where(AccessCode.administration_id == administration.id, AccessCode.school_id.in_(ids))
+        .group_by(AccessCode.school_id, AccessCode.respondent_group))}
+    response_counts: dict = {}
+    for s, g, status, n in db.session.execute(
+            select(Response.school_id, Response.respondent_group, Response.status, func.count())
+            .where(Response.administration_id == administration.id, Response.school_id.in_(ids))
+            .group_by(Response.school_id, Response.respondent_group, Response.status)):
+        response_counts[(s, g, status)] = n
+    rows = []
+    totals = {"issued": 0, "started": 0, "submitted": 0, "opted_out": 0, "enrollment": 0}
+    for school in schools:
+        for g in sorted((ag.respondent_group for ag in administration.groups), key=RESPONDENT_GROUPS.index):
+            issued, opted = code_counts.get((school.id, g), (0, 0))
+            started = response_counts.get((school.id, g, "in_progress"), 0) + \
+                response_counts.get((school.id, g, "incomplete"), 0)
+            submitted = response_counts.get((school.id, g, "submitted"), 0)
+            enrollment = school.enrollment(g)
+            row = {"school": school, "group": g, "issued": int(issued or 0), "started": started,
+                   "submitted": submitted, "opted_out": int(opted or 0), "enrollment": enrollment,
+                   "rate": submitted / enrollment if enrollment else None}
+            rows.append(row)
+            for key in totals:
+                totals[key] += row[key]
+    totals["rate"] = totals["submitted"] / totals["enrollment"] if totals["enrollment"] else None
+    return rows, totals

@@ -1,0 +1,189 @@
+"""The administration pages' forms (WTForms) and the custom items' textarea format."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveys.domain import RESPONDENT_GROUPS
+from surveys.instruments import InstrumentError, validate_custom_items
+
+from ..extensions import db
+from ..labels import group_label
+from ..models import Administration, District
+
+MAX_CODES = 5000
+COUNT_MESSAGE = f"Ask for between 1 and {MAX_CODES:,} codes at a time."
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+CUSTOM_FORMAT_HELP = ("One question per block, blocks separated by an empty line. First line: the question in "
+                      "English | the question in Spanish. Each following line: one answer option, "
+                      "English | Spanish (2 to 10 options). At most 10 questions per group.")
+
+
+def parse_custom_items(text: str) -> list[dict]:
+    """The textarea format -> [{"text": {"en", "es"}, "options": [{"en", "es"}, ...]}]; ValueError says why."""
+    items, block = [], []
+    lines = (text or "").replace("\r\n", "\n").split("\n") + [""]
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            block.append((number, line))
+            continue
+        if not block:
+            continue
+        pairs = []
+        for n, raw in block:
+            if raw.count("|") != 1:
+                raise ValueError(f"Line {n}: write the English and the Spanish text separated by one |.")
+            en, es = (part.strip() for part in raw.split("|"))
+            if not en or not es:
+                raise ValueError(f"Line {n}: both the English and the Spanish text are needed.")
+            pairs.append({"en": en, "es": es})
+        if len(pairs) < 3:
+            raise ValueError(f"Line {block[0][0]}: a question needs at least 2 answer options on the lines below it.")
+        items.append({"text": pairs[0], "options": pairs[1:]})
+        block = []
+    return items
+
+
+def format_custom_items(items: list[dict]) -> str:
+    return "\n\n".join("\n".join([f"{i['text']['en']} | {i['text']['es']}"] +
+                                 [f"{o['en']} | {o['es']}" for o in i["options"]]) for i in items)
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input with plain-language messages."""
+
+    def __init__(self, label, missing_message, **kwargs):
+        super().__init__(label, format=DATETIME_FORMATS, **kwargs)
+        self.missing_message = missing_message
+
+    def process_formdata(self, valuelist):
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None
+            raise ValueError(self.missing_message)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a date and time like 2026-03-02 08:00.") from None
+
+    def pre_validate(self, form):
+        # A form posted without the field at all must not pass as "no date".
+        if self.data is None and not self.process_errors:
+            raise StopValidation(self.missing_message)
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AdministrationForm(FlaskForm):
+    name = StringField("Name", validators=[Length(max=200)], description="For example: Spring 2026")
+    opens = LocalDateTimeField("Opens", "Enter when the survey opens.")
+    closes = LocalDateTimeField("Closes", "Enter when the survey closes.")
+    schools = CheckboxesField("Schools", coerce=int, invalid_choice_message="Choose schools of your district only.")
+    groups = CheckboxesField("Respondent groups", choices=[(g, group_label(g)) for g in RESPONDENT_GROUPS],
+                             invalid_choice_message="Choose respondent groups from the list.")
+    sro_module = BooleanField("Include the school resource officer (SRO) module "
+                              "(students and staff; parents never see it)")
+    custom_student = TextAreaField("Custom items for students")
+    custom_instructional_staff = TextAreaField("Custom items for instructional staff")
+    custom_noninstructional_staff = TextAreaField("Custom items for noninstructional staff")
+    custom_parent = TextAreaField("Custom items for parents and guardians")
+    consent_en = TextAreaField("Consent text (English)")
+    consent_es = TextAreaField("Consent text (Spanish)")
+    submit = SubmitField("Create administration")
+
+    def __init__(self, *args, district: District, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district = district
+        self.schools.choices = [(s.id, f"{s.name} ({s.grades_label})") for s in district.schools]
+        self.parsed_custom: dict[str, list[dict]] = {}
+
+    def custom_fields(self):
+        return [(g, getattr(self, f"custom_{g}")) for g in RESPONDENT_GROUPS]
+
+    def validate_name(self, field):
+        name = (field.data or "").strip()
+        if not name:
+            raise ValidationError("Give the administration a name.")
+        clash = db.session.scalar(select(Administration.id).where(
+            Administration.district_id == self.district.id, func.lower(Administration.name) == name.lower()))
+        if clash:
+            raise ValidationError(f"Your district already has an administration named {name!r}.")
+
+    def validate_closes(self, field):
+        if field.data and self.opens.data and field.data <= self.opens.data:
+            raise ValidationError("The close date must be after the open date.")
+
+    def validate_schools(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one school.")
+
+    def validate_groups(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one respondent group.")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for group, field in self.custom_fields():
+            if not (field.data or "").strip():
+                continue
+            if group not in (self.groups.data or []):
+                field.errors.append(f"You wrote custom items for {group_label(group).lower()} but did not "
+                                    "choose that respondent group.")
+                ok = False
+                continue
+            try:
+                items = parse_custom_items(field.data)
+                validate_custom_items(items)
+            except (ValueError, InstrumentError) as exc:
+                field.errors.append(" ".join(str(exc).split("\n")))
+                ok = False
+                continue
+            self.parsed_custom[group] = items
+        return ok
+
+
+class ExtendForm(FlaskForm):
+    closes = LocalDateTimeField("New close date and time", "Enter the new close date and time.")
+    submit = SubmitField("Extend")
+
+
+def choose_school_and_group(form, administration: Administration) -> None:
+    """Offer the administration's schools and respondent groups in the form's two select fields."""
+    form.school.choices = [(s.id, s.name) for s in administration.schools]
+    form.group.choices = [(g.respondent_group, group_label(g.respondent_group)) for g in administration.groups]
+
+
+class CodesForm(FlaskForm):
+    school = SelectField("School", coerce=int)
+    group = SelectField("Respondent group")
+    count = IntegerField("How many codes", default=30, validators=[
+        InputRequired(message=COUNT_MESSAGE), NumberRange(min=1, max=MAX_CODES, message=COUNT_MESSAGE)])
+    output = RadioField("Get them as", default="sheet",
+                        choices=[("sheet", "Printable sheet of slips"), ("csv", "CSV file (code, link, school, group)")])
+    submit = SubmitField("Create codes")
+
+    def __init__(self, *args, administration: Administration, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_school_and_group(self, administration)
+
+    def process(self, formdata=None, *args, **kwargs):
+        super().process(formdata, *args, **kwargs)
+        # a non-number count must give the same one sentence as a count out of range
+        self.count.process_errors = [COUNT_MESSAGE] if self.count.process_errors else []
+
+
+class OpenLinkForm(FlaskForm):
+    school = SelectField("School", coerce=int)
+    group = SelectField("Respondent group")
+    submit = SubmitField("Create open link")
+
+    def __init__(self, *args, administration: Administration, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_school_and_group(self, administration)

@@ -1,0 +1,133 @@
+"""The exports page of an administration (district staff): response files (CSV, SPSS .sav), the
+group results CSV, the notes on de-identification, and the import of responses collected elsewhere.
+The same on the command line: climate.commands.exports."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response as FlaskResponse, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from surveys.exports import MAX_IMPORT_ROWS
+
+from ..access import administration_or_404, district_staff_required
+from ..extensions import csrf
+from ..labels import group_label
+from ..models import Administration
+from ..results import current_run
+from .forms import import_form
+from .group_results import results_csv
+from .importing import IMPORT_MAX_BYTES, ImportFailed, import_responses
+from .notes import notes_text
+from .responses import ExportError, response_table, responses_csv, responses_sav
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+
+def _group_or_404(administration: Administration, group: str) -> str:
+    if administration.group(group) is None:
+        abort(404)
+    return group
+
+
+def _index_page(administration, form, errors=None, total_errors=0, status=200):
+    run = current_run(administration.id)
+    groups = [g.respondent_group for g in administration.groups]
+    return render_template(
+        "exports/index.html", administration=administration, groups=groups,
+        run=run, form=form, errors=errors or [], total_errors=total_errors, notes=notes_text(administration),
+        max_mb=current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES) // (1024 * 1024),
+        max_rows=MAX_IMPORT_ROWS, min_n=current_app.config["SUPPRESSION_MIN"]), status
+
+
+@bp.route("/administrations/<int:administration_id>")
+@district_staff_required
+def index(administration_id):
+    administration = administration_or_404(administration_id)
+    return _index_page(administration, import_form(administration, formdata=None))
+
+
+def _download(body, filename: str, mimetype: str) -> FlaskResponse:
+    return FlaskResponse(body, mimetype=mimetype,
+                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _slug(administration: Administration) -> str:
+    keep = "".join(ch if ch.isalnum() else "-" for ch in administration.name.lower())
+    return "-".join(part for part in keep.split("-") if part) or f"administration-{administration.id}"
+
+
+@bp.route("/administrations/<int:administration_id>/<group>/responses.<fmt>")
+@district_staff_required
+def responses(administration_id, group, fmt):
+    administration = administration_or_404(administration_id)
+    _group_or_404(administration, group)
+    if fmt not in ("csv", "sav"):
+        abort(404)
+    incomplete = request.args.get("incomplete") == "1"
+    table = response_table(administration, group, include_incomplete=incomplete)
+    name = f"{_slug(administration)}-{group}-responses{'-all' if incomplete else ''}.{fmt}"
+    if fmt == "csv":
+        return _download(responses_csv(table), name, "text/csv; charset=utf-8")
+    return _download(responses_sav(table), name, "application/x-spss-sav")
+
+
+@bp.route("/administrations/<int:administration_id>/results.csv")
+@district_staff_required
+def results(administration_id):
+    administration = administration_or_404(administration_id)
+    group = request.args.get("group") or None
+    if group:
+        _group_or_404(administration, group)
+    try:
+        body = results_csv(administration, group)
+    except ExportError as exc:
+        flash(str(exc))
+        return redirect(url_for("exports.index", administration_id=administration.id))
+    name = f"{_slug(administration)}-{group or 'all-groups'}-results.csv"
+    return _download(body, name, "text/csv; charset=utf-8")
+
+
+@bp.route("/administrations/<int:administration_id>/notes.txt")
+@district_staff_required
+def notes(administration_id):
+    administration = administration_or_404(administration_id)
+    return _download(notes_text(administration), f"{_slug(administration)}-export-notes.txt",
+                     "text/plain; charset=utf-8")
+
+
+@bp.route("/administrations/<int:administration_id>/import", methods=["POST"])
+@csrf.exempt  # the form checks its own CSRF token, after the upload limit for this route is set
+@district_staff_required
+def import_upload(administration_id):
+    administration = administration_or_404(administration_id)
+    limit = current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+    too_large = (f"The file is too large: at most {limit // (1024 * 1024)} MB and {MAX_IMPORT_ROWS:,} rows can be "
+                 "imported at once. Split it into smaller files. Nothing was imported.")
+    if request.content_length is not None and request.content_length > limit:
+        flash(too_large)
+        return redirect(url_for("exports.index", administration_id=administration.id), code=303)
+    request.max_content_length = limit
+    try:
+        form = import_form(administration)
+        valid = form.validate_on_submit()
+    except RequestEntityTooLarge:
+        flash(too_large)
+        return redirect(url_for("exports.index", administration_id=administration.id), code=303)
+    if not valid:
+        if "csrf_token" in form.errors:
+            abort(400, "This form has expired or was not sent from this site, so nothing was saved. "
+                       "Go back, reload the page and try again.")
+        return _index_page(administration, form, status=422)
+    school = None
+    if form.school.data:
+        school = next((s for s in administration.schools if str(s.id) == form.school.data), None)
+        if school is None:
+            abort(404)
+    try:
+        count = import_responses(administration, form.group.data, form.file.data.read(), school)
+    except ImportFailed as exc:
+        return _index_page(administration, form, exc.errors, exc.total, status=422)
+    where = school.name if school else "the schools named in the file"
+    flash(f"Imported {count:,} {group_label(form.group.data).lower()} responses for {where}. "
+          "Score the administration again to include them in the results.")
+    return redirect(url_for("exports.index", administration_id=administration.id), code=303)
