@@ -70,5 +70,9 @@ LEVEL_LABELS = {
     "most_favorable": {"en": "Most Favorable", "es": "Más favorable"},
 }
 REPORT_MIN, REPORT_MAX = 100.0, 500.0
+# Scale scores are published (CSV exports, result files) with this many decimals, and a
+# performance level is decided on the score as published, so a reader who sees 400.00 sees
+# Favorable whatever float noise lies beyond.
+PUBLISHED_DECIMALS = 2
 
 LANGUAGES = ("en", "es")
