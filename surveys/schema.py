@@ -60,12 +60,12 @@ def describe(err: dict, kind: str, rest: Loc, named: bool, wording: dict[str, st
         return f"{lead}must be a mapping, got {_typename(value)}"
     if t == "list_type":
         return f"{lead}must be a list, got {_typename(value)}"
+    if t == "string_too_short" or (t == "too_short" and isinstance(value, str)):
+        return f"{lead}must not be empty"
     if t == "too_short":
         return f"{lead}must have at least {err['ctx']['min_length']} entries, got {err['ctx']['actual_length']}"
     if t == "string_type":
         return f"{lead}must be a string, got {_typename(value)}"
-    if t == "string_too_short":
-        return f"{lead}must not be empty"
     if t.startswith("int_"):
         return f"{lead}must be an integer, got {value!r}"
     if t == "literal_error":
@@ -74,10 +74,10 @@ def describe(err: dict, kind: str, rest: Loc, named: bool, wording: dict[str, st
 
 
 def reasons(exc: ValidationError, resolve: Resolver, wording: dict[str, str] = WORDING,
-            top: str = "instrument") -> Iterator[tuple[str | None, str]]:
+            top: str = "instrument") -> Iterator[tuple[Any, str]]:
     """Every problem in exc as (entry id or None, reason). An entry without an id (a response scale,
     an item whose id is broken) is named before a reason about one of its fields; the top-level
-    entry (kind top) is not."""
+    entry (kind top) is not. A problem that names its own entry replaces the located one."""
     for err in exc.errors(include_url=False):
         entry_id, kind, rest = resolve(tuple(err["loc"]))
         if err["type"] == "problems":
