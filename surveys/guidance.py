@@ -103,6 +103,13 @@ class SecureStep:
         return self.start + self.improve
 
 
+def _by_id(entries, entry_id: str):
+    for e in entries:
+        if e.id == entry_id:
+            return e
+    raise KeyError(entry_id)
+
+
 @dataclass(frozen=True)
 class Guidance:
     activity_sets: tuple[ActivitySet, ...]
@@ -113,16 +120,10 @@ class Guidance:
     _criteria: dict[str, Criterion] = field(repr=False, default_factory=dict)
 
     def activity_set(self, set_id: str) -> ActivitySet:
-        for a in self.activity_sets:
-            if a.id == set_id:
-                return a
-        raise KeyError(set_id)
+        return _by_id(self.activity_sets, set_id)
 
     def step(self, step_id: str) -> Step:
         return self._steps[step_id]
-
-    def steps(self) -> tuple[Step, ...]:
-        return tuple(s for a in self.activity_sets for s in a.steps)
 
     def topic(self, topic_id: str) -> TopicGuidance:
         return self.topics[topic_id]
@@ -130,14 +131,8 @@ class Guidance:
     def strategy(self, strategy_id: str) -> Strategy:
         return self._strategies[strategy_id]
 
-    def strategies(self) -> tuple[Strategy, ...]:
-        return tuple(s for t in TOPICS if t in self.topics for s in self.topics[t].strategies)
-
     def secure_step(self, step_id: str) -> SecureStep:
-        for s in self.secure_steps:
-            if s.id == step_id:
-                return s
-        raise KeyError(step_id)
+        return _by_id(self.secure_steps, step_id)
 
     def criterion(self, criterion_id: str) -> Criterion:
         return self._criteria[criterion_id]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from surveys.domain import TOPICS
 from surveys.instruments import SRO_ITEM_SUFFIXES, SRO_PRESENT_SUFFIX
-from surveys.schema import problems
+from surveys.schema import one_of, problems
 
 QUICK_GUIDE_FILE = "quick_guide.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -86,8 +86,11 @@ class ActivitySetModel(Model):
         return self
 
 
-class QuickGuideFile(Model):
-    source: str | None = None
+class GuidanceFile(Model):
+    source: str | None = None  # the published work the file's structure follows
+
+
+class QuickGuideFile(GuidanceFile):
     activity_sets: Annotated[list[ActivitySetModel], Field(min_length=1)]
 
 
@@ -155,24 +158,11 @@ class SecureStepModel(Model):
     id: Annotated[str, _id_like(r"SEC-\d+", "SEC-1")]
     title: Prose
     summary: Prose
-    topics: list[str]
-    sro_items: list[str]
+    topics: list[Annotated[str, one_of(TOPICS, "unknown topic id '{value}'")]]
+    sro_items: list[Annotated[str, one_of(SRO_SUFFIXES, "unknown SRO item suffix '{value}' (expected one of {known})")]]
     start: list[CriterionModel]
     improve: list[CriterionModel]
     strategies: list[str] = []  # related topic strategy ids
-
-    @field_validator("topics")
-    @classmethod
-    def _topics(cls, topics: list[str]) -> list[str]:
-        _raise(*(f"unknown topic id '{t}'" for t in topics if t not in TOPICS))
-        return topics
-
-    @field_validator("sro_items")
-    @classmethod
-    def _sro_items(cls, suffixes: list[str]) -> list[str]:
-        _raise(*(f"unknown SRO item suffix '{s}' (expected one of {', '.join(SRO_SUFFIXES)})"
-                 for s in suffixes if s not in SRO_SUFFIXES))
-        return suffixes
 
     @model_validator(mode="after")
     def _criteria(self) -> "SecureStepModel":
@@ -187,8 +177,7 @@ class SecureStepModel(Model):
         return self
 
 
-class SecureFile(Model):
-    source: str | None = None
+class SecureFile(GuidanceFile):
     steps: Annotated[list[SecureStepModel], Field(min_length=1)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 Loc = tuple[str | int, ...]
@@ -24,6 +24,16 @@ def problems(*found: str | tuple[str | None, str]) -> PydanticCustomError:
     listed = [p if isinstance(p, tuple) else (None, p) for p in found]
     return PydanticCustomError("problems", "{summary}", {"summary": "; ".join(r for _, r in listed),
                                                         "problems": listed})
+
+
+def one_of(known, reason: str) -> AfterValidator:
+    """A validator accepting only values in known; reason names the rejected value as {value!r}
+    and may list the known ones as {known}."""
+    def check(value):
+        if value not in known:
+            raise problems(reason.format(value=value, known=", ".join(known)))
+        return value
+    return AfterValidator(check)
 
 
 def subject(rest: Loc) -> str:

@@ -18,7 +18,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       field_validator, model_validator)
 
 from surveys.domain import LANGUAGES, RESPONDENT_GROUPS, SCALED_TOPICS, TOPIC_DOMAIN
-from surveys.schema import problems
+from surveys.schema import one_of, problems
 
 from .objects import N_CATEGORIES, N_THRESHOLDS
 
@@ -143,20 +143,13 @@ class ItemModel(_Identified):
     """A scored question on one of the shared response scales."""
     module: ClassVar[str] = "core"
 
-    topic: str
+    topic: Annotated[str, one_of(TOPIC_DOMAIN, "unknown topic {value!r}")]
     scale: str
     text: Text
     scaled: StrictBool = False
     reverse: StrictBool = False
     thresholds: Thresholds | None = None
     note: str | None = None
-
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, topic: str) -> str:
-        if topic not in TOPIC_DOMAIN:
-            raise problems(f"unknown topic {topic!r}")
-        return topic
 
     @field_validator("scale")
     @classmethod
@@ -199,19 +192,12 @@ class OptionModel(Model):
 
 class BackgroundModel(_Identified):
     """A background question whose answer defines a subgroup."""
-    subgroup: str
+    subgroup: Annotated[str, one_of(SUBGROUPS, "unknown subgroup {value!r} (known: {known})")]
     text: Text
     options: Annotated[list[OptionModel], Field(min_length=2)]
     prefer_not_value: StrictInt
     multiple: StrictBool = False
     note: str | None = None
-
-    @field_validator("subgroup")
-    @classmethod
-    def _subgroup(cls, sub: str) -> str:
-        if sub not in SUBGROUPS:
-            raise problems(f"unknown subgroup {sub!r} (known: {', '.join(SUBGROUPS)})")
-        return sub
 
     @model_validator(mode="after")
     def _values(self) -> "BackgroundModel":
@@ -255,7 +241,7 @@ class CalibrationModel(BaseModel):
 
 class InstrumentModel(Model):
     """One questionnaire file."""
-    group: str
+    group: Annotated[str, one_of(RESPONDENT_GROUPS, "unknown respondent group {value!r} (known: {known})")]
     version: Annotated[str, BeforeValidator(_version)]
     title: Text
     intro: Text
@@ -265,13 +251,6 @@ class InstrumentModel(Model):
     scales: dict[str, ScaleModel] | None = None
     sro: SroModel | None = None
     notes: Any = None
-
-    @field_validator("group")
-    @classmethod
-    def _group(cls, group: str) -> str:
-        if group not in RESPONDENT_GROUPS:
-            raise problems(f"unknown respondent group {group!r} (known: {', '.join(RESPONDENT_GROUPS)})")
-        return group
 
     @field_validator("sro", mode="before")
     @classmethod
