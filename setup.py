@@ -25,6 +25,7 @@ setup(
         "numpy>=1.26,<3",
         "scipy>=1.11,<2",  # t quantiles for intervals, root finding for the scale cuts
         "pyyaml>=6.0,<7",
+        "pydantic>=2.5,<3",  # declared models for the instrument and guidance files
         "pyreadstat>=1.2,<2",
         "pandas>=2.1,<4",  # pyreadstat writes SPSS files from a DataFrame
     ],

@@ -18,39 +18,25 @@ DOMAIN_LABELS = {
     "environment": {"en": "Environment", "es": "Entorno"},
 }
 
-# topic id -> domain id, in reporting order
-TOPIC_DOMAIN = {
-    "cultural_competence": "engagement",
-    "relationships": "engagement",
-    "school_participation": "engagement",
-    "emotional_safety": "safety",
-    "physical_safety": "safety",
-    "bullying": "safety",
-    "substance_abuse": "safety",
-    "emergency_readiness": "safety",
-    "physical_environment": "environment",
-    "instructional_environment": "environment",
-    "physical_health": "environment",
-    "mental_health": "environment",
-    "discipline": "environment",
-}
+# Topics in reporting order: id, domain, English and Spanish label.
+_TOPICS = (
+    ("cultural_competence", "engagement", "Cultural and linguistic competence", "Competencia cultural y lingüística"),
+    ("relationships", "engagement", "Relationships", "Relaciones"),
+    ("school_participation", "engagement", "School participation", "Participación escolar"),
+    ("emotional_safety", "safety", "Emotional safety", "Seguridad emocional"),
+    ("physical_safety", "safety", "Physical safety", "Seguridad física"),
+    ("bullying", "safety", "Bullying/cyberbullying", "Acoso escolar/ciberacoso"),
+    ("substance_abuse", "safety", "Substance abuse", "Consumo de sustancias"),
+    ("emergency_readiness", "safety", "Emergency readiness/management", "Preparación y manejo de emergencias"),
+    ("physical_environment", "environment", "Physical environment", "Entorno físico"),
+    ("instructional_environment", "environment", "Instructional environment", "Entorno de enseñanza"),
+    ("physical_health", "environment", "Physical health", "Salud física"),
+    ("mental_health", "environment", "Mental health", "Salud mental"),
+    ("discipline", "environment", "Discipline", "Disciplina"),
+)
+TOPIC_DOMAIN = {topic: domain for topic, domain, _en, _es in _TOPICS}
 TOPICS = tuple(TOPIC_DOMAIN)
-
-TOPIC_LABELS = {
-    "cultural_competence": {"en": "Cultural and linguistic competence", "es": "Competencia cultural y lingüística"},
-    "relationships": {"en": "Relationships", "es": "Relaciones"},
-    "school_participation": {"en": "School participation", "es": "Participación escolar"},
-    "emotional_safety": {"en": "Emotional safety", "es": "Seguridad emocional"},
-    "physical_safety": {"en": "Physical safety", "es": "Seguridad física"},
-    "bullying": {"en": "Bullying/cyberbullying", "es": "Acoso escolar/ciberacoso"},
-    "substance_abuse": {"en": "Substance abuse", "es": "Consumo de sustancias"},
-    "emergency_readiness": {"en": "Emergency readiness/management", "es": "Preparación y manejo de emergencias"},
-    "physical_environment": {"en": "Physical environment", "es": "Entorno físico"},
-    "instructional_environment": {"en": "Instructional environment", "es": "Entorno de enseñanza"},
-    "physical_health": {"en": "Physical health", "es": "Salud física"},
-    "mental_health": {"en": "Mental health", "es": "Salud mental"},
-    "discipline": {"en": "Discipline", "es": "Disciplina"},
-}
+TOPIC_LABELS = {topic: {"en": en, "es": es} for topic, _domain, en, es in _TOPICS}
 
 _STAFF_SCALED = tuple(t for t in TOPICS if t != "emergency_readiness")
 # Which topics become scale scores for each respondent group (parents: item level only).
@@ -70,5 +56,9 @@ LEVEL_LABELS = {
     "most_favorable": {"en": "Most Favorable", "es": "Más favorable"},
 }
 REPORT_MIN, REPORT_MAX = 100.0, 500.0
+# Scale scores are published (CSV exports, result files) with this many decimals, and a
+# performance level is decided on the score as published, so a reader who sees 400.00 sees
+# Favorable whatever float noise lies beyond.
+PUBLISHED_DECIMALS = 2
 
 LANGUAGES = ("en", "es")

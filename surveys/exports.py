@@ -26,6 +26,7 @@ import numpy as np
 from surveys.codebook import codebook
 from surveys.domain import DOMAIN_LABELS, GROUP_LABELS, LEVEL_LABELS, PERFORMANCE_LEVELS, TOPIC_LABELS
 from surveys.instruments import BackgroundItem, CustomItem, Instrument, Item
+from surveys.scales import performance_levels
 
 META_COLUMNS = (
     ("ROW", "Row number in this file (sequential; not an identifier)"),
@@ -106,11 +107,10 @@ def quasi_identifiers(instrument: Instrument) -> list[tuple[str, str]]:
 
 
 def performance_level_codes(scores: np.ndarray) -> np.ndarray:
-    """Scale scores (n, m), NaN = unscored -> float (n, m) of 1/2/3, NaN where unscored.
-    Both cut scores belong to the favorable level, as in surveys.scales.performance_levels."""
-    from surveys.scales import performance_levels
+    """Scale scores (n, m), NaN = unscored -> float (n, m) of 1/2/3, NaN where unscored, by the
+    platform's one level rule (surveys.scales.performance_levels)."""
     levels = performance_levels(scores).astype(np.float64) + 1.0
-    levels[np.isnan(np.asarray(scores, dtype=np.float64))] = np.nan
+    levels[levels == 0] = np.nan
     return levels
 
 

@@ -10,17 +10,18 @@ by two points of the topic's test characteristic curve (TCC), the expected mean 
 
 Individual scores are trimmed to [INDIVIDUAL_MIN, INDIVIDUAL_MAX] = [0, 600] (three
 category steps beyond the cut scores); group means are clamped to [100, 500] when reported.
-Levels: least_favorable < 300 <= favorable <= 400 < most_favorable.
+Levels: least_favorable < 300 <= favorable <= 400 < most_favorable, decided on the score
+rounded to PUBLISHED_DECIMALS (the score as a reader sees it).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
 
-from .domain import CUT_SCORES, DOMAINS, PERFORMANCE_LEVELS, REPORT_MAX, REPORT_MIN, SCALED_TOPICS, TOPIC_DOMAIN
+from .domain import (CUT_SCORES, DOMAINS, PERFORMANCE_LEVELS, PUBLISHED_DECIMALS, REPORT_MAX, REPORT_MIN,
+                     SCALED_TOPICS, TOPIC_DOMAIN)
 from .rasch import MAX_CODE, expected_score
 
 INDIVIDUAL_MIN, INDIVIDUAL_MAX = 0.0, 600.0
@@ -83,20 +84,45 @@ def to_scale(theta, transform: ScaleTransform) -> np.ndarray:
     return transform.scale(theta)
 
 
+def _published_edge(cut: float, above: bool) -> float:
+    """The smallest float whose published value (correctly rounded to PUBLISHED_DECIMALS, as
+    round() and the CSV's f"{x:.2f}" do) is >= cut, or > cut when above."""
+    def reaches(x: float) -> bool:
+        r = round(x, PUBLISHED_DECIMALS)
+        return r > cut if above else r >= cut
+    half = 0.5 * 10.0 ** -PUBLISHED_DECIMALS
+    x = cut + half if above else cut - half
+    while reaches(np.nextafter(x, -np.inf)):
+        x = float(np.nextafter(x, -np.inf))
+    while not reaches(x):
+        x = float(np.nextafter(x, np.inf))
+    return x
+
+
+# Published score >= 300 from _FAVORABLE_FROM on, published score > 400 from _MOST_FAVORABLE_FROM on.
+_FAVORABLE_FROM = _published_edge(CUT_SCORES[0], above=False)
+_MOST_FAVORABLE_FROM = _published_edge(CUT_SCORES[1], above=True)
+
+
 def performance_levels(scale_scores) -> np.ndarray:
-    """0 least_favorable (< 300), 1 favorable (300 <= s <= 400), 2 most_favorable (> 400),
-    -1 for NaN.  Both cut scores belong to the favorable level."""
+    """Scale scores (any shape) -> int8 of the same shape: 0 least_favorable (< 300),
+    1 favorable (300 <= s <= 400), 2 most_favorable (> 400), -1 for NaN.
+
+    The one level rule of the platform. Both cut scores belong to the favorable level, and
+    the comparison is made on the score as published (rounded to PUBLISHED_DECIMALS), so
+    400.00000000000006 and 399.996 (published 400.00) are both Favorable."""
     s = np.asarray(scale_scores, dtype=np.float64)
-    lo_cut, hi_cut = CUT_SCORES
-    out = np.where(s < lo_cut, 0, np.where(s <= hi_cut, 1, 2)).astype(np.int8)
+    out = np.where(s < _FAVORABLE_FROM, 0, np.where(s < _MOST_FAVORABLE_FROM, 1, 2)).astype(np.int8)
     out[np.isnan(s)] = -1
     return out
 
 
 def level_name(scale_score) -> str | None:
-    if scale_score is None or (isinstance(scale_score, float) and math.isnan(scale_score)):
+    """The performance level of one score, None when there is no score (None or NaN)."""
+    if scale_score is None:
         return None
-    return PERFORMANCE_LEVELS[int(performance_levels(np.array([scale_score]))[0])]
+    code = int(performance_levels(scale_score))
+    return PERFORMANCE_LEVELS[code] if code >= 0 else None
 
 
 def clamp_report(value):

@@ -69,50 +69,27 @@ def _error(d) -> str:
     return str(exc.value)
 
 
+def _broken(tmp_path, *edits) -> str:
+    """The error message of a copy of the guidance with edits (file, old, new) applied."""
+    d = _copy(tmp_path)
+    for name, old, new in edits:
+        _edit(d, name, old, new)
+    return _error(d)
+
+
 def _has_line(msg, *parts):
     assert any(all(p in line for p in parts) for line in msg.splitlines()), msg
 
 
 def test_unknown_topic_id(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, TOPICS_FILE, "  bullying:\n", "  bulying:\n")
-    msg = _error(d)
+    msg = _broken(tmp_path, (TOPICS_FILE, "  bullying:\n", "  bulying:\n"))
     _has_line(msg, TOPICS_FILE, "bulying", "unknown topic id")
     _has_line(msg, TOPICS_FILE, "bullying", "topic has no guidance")
 
 
-def test_unknown_topic_in_secure(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, SECURE_FILE, "topics: [physical_safety, relationships]", "topics: [physical_safety, safety_feelings]")
-    _has_line(_error(d), SECURE_FILE, "SEC-1", "unknown topic id 'safety_feelings'")
-
-
-def test_unknown_step_reference(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, TOPICS_FILE, "steps: [AS4-1, AS4-2, AS4-4]\n        - id: DIS-U2",
-          "steps: [AS4-1, AS9-2, AS4-4]\n        - id: DIS-U2")
-    _has_line(_error(d), TOPICS_FILE, "DIS-U1", "unknown Quick Guide step reference 'AS9-2'")
-
-
-def test_unknown_strategy_reference(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, SECURE_FILE, "strategies: [DIS-U1, DIS-U2, DIS-T2]", "strategies: [DIS-U1, DIS-U9, DIS-T2]")
-    _has_line(_error(d), SECURE_FILE, "SEC-2", "unknown strategy reference 'DIS-U9'")
-
-
-def test_unknown_criterion_reference(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, TOPICS_FILE, "secure_criteria: [SEC-2-S2, SEC-2-I1, SEC-4-S1]",
-          "secure_criteria: [SEC-2-S2, SEC-2-I9, SEC-4-S1]")
-    _has_line(_error(d), TOPICS_FILE, "discipline", "unknown SECURe criterion reference 'SEC-2-I9'")
-
-
 def test_duplicate_ids(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, QUICK_GUIDE_FILE, "- id: AS2-2", "- id: AS2-1")
-    _edit(d, TOPICS_FILE, "- id: REL-T2", "- id: REL-T1")
-    _edit(d, SECURE_FILE, "- id: SEC-3-I2", "- id: SEC-3-I1")
-    msg = _error(d)
+    msg = _broken(tmp_path, (QUICK_GUIDE_FILE, "- id: AS2-2", "- id: AS2-1"), (TOPICS_FILE, "- id: REL-T2", "- id: REL-T1"),
+                  (SECURE_FILE, "- id: SEC-3-I2", "- id: SEC-3-I1"))
     _has_line(msg, QUICK_GUIDE_FILE, "AS2-1", "duplicate id")
     _has_line(msg, TOPICS_FILE, "REL-T1", "duplicate id")
     _has_line(msg, SECURE_FILE, "SEC-3-I1", "duplicate id")
@@ -120,44 +97,28 @@ def test_duplicate_ids(tmp_path):
 
 
 def test_missing_required_field(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, TOPICS_FILE, "          name: Advisory periods\n", "")
-    _edit(d, SECURE_FILE, "        text: The MOU requires data on arrests, referrals and use of force, broken down by student group.\n",
-          "")
-    _edit(d, QUICK_GUIDE_FILE, "    title: Engaging stakeholders\n", "")
-    msg = _error(d)
+    msg = _broken(tmp_path, (TOPICS_FILE, "          name: Advisory periods\n", ""),
+                  (SECURE_FILE, "        text: The MOU requires data on arrests, referrals and use of force, broken down "
+                                "by student group.\n", ""),
+                  (QUICK_GUIDE_FILE, "    title: Engaging stakeholders\n", ""))
     _has_line(msg, TOPICS_FILE, "REL-U1", "missing required field 'name'")
     _has_line(msg, SECURE_FILE, "SEC-2-S5", "missing required field 'text'")
     _has_line(msg, QUICK_GUIDE_FILE, "AS2", "missing required field 'title'")
 
 
 def test_unknown_field_and_bad_flag(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, SECURE_FILE, "        keeps_out_of_discipline: true\n      - id: SEC-2-S3",
-          "        keeps_out_of_discipline: maybe\n      - id: SEC-2-S3")
-    _edit(d, TOPICS_FILE, "          name: Advisory periods\n", "          name: Advisory periods\n          rationle: typo\n")
-    msg = _error(d)
+    msg = _broken(tmp_path, (SECURE_FILE, "        keeps_out_of_discipline: true\n      - id: SEC-2-S3",
+                               "        keeps_out_of_discipline: maybe\n      - id: SEC-2-S3"),
+                  (TOPICS_FILE, "          name: Advisory periods\n", "          name: Advisory periods\n          rationle: typo\n"))
     _has_line(msg, SECURE_FILE, "SEC-2-S2", "'keeps_out_of_discipline' must be true or false")
     _has_line(msg, TOPICS_FILE, "REL-U1", "unknown field 'rationle'")
 
 
-def test_unknown_sro_item(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, SECURE_FILE, "sro_items: [SRO_PRESENT, SRO_KNOW]", "sro_items: [SRO_PRESENT, SRO_SMILE]")
-    _has_line(_error(d), SECURE_FILE, "SEC-1", "unknown SRO item suffix 'SRO_SMILE'")
-
-
 def test_counts_checked(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, QUICK_GUIDE_FILE, "      - Only informing people instead of asking them and acting on what they say.\n", "")
-    _edit(d, QUICK_GUIDE_FILE, "      - Hearing mostly from the families and staff who are already the most involved.\n", "")
-    _has_line(_error(d), QUICK_GUIDE_FILE, "AS2", "has 1 pitfalls; expected 2-4")
-
-
-def test_malformed_yaml(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, SECURE_FILE, "  - id: SEC-3\n", "  - id: SEC-3\n   bad: [unclosed\n")
-    _has_line(_error(d), SECURE_FILE, "(file)", "malformed YAML at line")
+    msg = _broken(tmp_path,
+                  (QUICK_GUIDE_FILE, "      - Only informing people instead of asking them and acting on what they say.\n", ""),
+                  (QUICK_GUIDE_FILE, "      - Hearing mostly from the families and staff who are already the most involved.\n", ""))
+    _has_line(msg, QUICK_GUIDE_FILE, "AS2", "has 1 pitfalls; expected 2-4")
 
 
 def test_missing_file(tmp_path):
@@ -166,7 +127,23 @@ def test_missing_file(tmp_path):
     _has_line(_error(d), TOPICS_FILE, "(file)", "cannot be read")
 
 
-def test_wrong_strategy_tier_id(tmp_path):
-    d = _copy(tmp_path)
-    _edit(d, TOPICS_FILE, "- id: SUB-T1", "- id: SUB-U7")
-    _has_line(_error(d), TOPICS_FILE, "SUB-U7", "must look like XYZ-T1")
+ONE_EDIT = [
+    ("unknown topic in secure", SECURE_FILE, "topics: [physical_safety, relationships]",
+     "topics: [physical_safety, safety_feelings]", "SEC-1", "unknown topic id 'safety_feelings'"),
+    ("unknown step reference", TOPICS_FILE, "steps: [AS4-1, AS4-2, AS4-4]\n        - id: DIS-U2",
+     "steps: [AS4-1, AS9-2, AS4-4]\n        - id: DIS-U2", "DIS-U1", "unknown Quick Guide step reference 'AS9-2'"),
+    ("unknown strategy reference", SECURE_FILE, "strategies: [DIS-U1, DIS-U2, DIS-T2]",
+     "strategies: [DIS-U1, DIS-U9, DIS-T2]", "SEC-2", "unknown strategy reference 'DIS-U9'"),
+    ("unknown criterion reference", TOPICS_FILE, "secure_criteria: [SEC-2-S2, SEC-2-I1, SEC-4-S1]",
+     "secure_criteria: [SEC-2-S2, SEC-2-I9, SEC-4-S1]", "discipline", "unknown SECURe criterion reference 'SEC-2-I9'"),
+    ("unknown sro item", SECURE_FILE, "sro_items: [SRO_PRESENT, SRO_KNOW]", "sro_items: [SRO_PRESENT, SRO_SMILE]",
+     "SEC-1", "unknown SRO item suffix 'SRO_SMILE'"),
+    ("malformed yaml", SECURE_FILE, "  - id: SEC-3\n", "  - id: SEC-3\n   bad: [unclosed\n", "(file)",
+     "malformed YAML at line"),
+    ("wrong strategy tier id", TOPICS_FILE, "- id: SUB-T1", "- id: SUB-U7", "SUB-U7", "must look like XYZ-T1"),
+]
+
+
+@pytest.mark.parametrize("name,file,old,new,entry,reason", ONE_EDIT, ids=[e[0] for e in ONE_EDIT])
+def test_one_broken_entry_is_named_with_its_file_and_reason(tmp_path, name, file, old, new, entry, reason):
+    _has_line(_broken(tmp_path, (file, old, new)), file, entry, reason)

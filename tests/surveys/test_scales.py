@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from surveys.domain import DOMAINS, SCALED_TOPICS, TOPIC_DOMAIN
+from surveys.domain import PUBLISHED_DECIMALS, DOMAINS, SCALED_TOPICS, TOPIC_DOMAIN
 from surveys.scales import (
     ScaleTransform,
     domain_scores,
+    level_name,
     performance_levels,
     tcc,
     to_scale,
@@ -41,8 +42,33 @@ def test_round_trip_dict():
 
 
 def test_levels_at_boundaries():
-    s = np.array([np.nan, 100, 299.999999, 300.0, 350, 400.0, 400.000001, 500])
+    s = np.array([np.nan, 100, 299.994, 300.0, 350, 400.0, 400.006, 500])
     assert performance_levels(s).tolist() == [-1, 0, 0, 1, 1, 1, 2, 2]
+
+
+def test_levels_are_decided_on_the_published_score():
+    """A score is published with 2 decimals; its level is the level of what the reader sees."""
+    s = np.array([400.00000000000006, 399.996, 400.004, 400.006, 299.994, 299.996, 300 - 1e-13])
+    # published:  400.00              400.00   400.00   400.01   299.99   300.00   300.00
+    assert performance_levels(s).tolist() == [1, 1, 1, 2, 0, 1, 1]
+    # 400.005 is stored as 400.00499999999999545..., published 400.00
+    assert performance_levels(400.005) == 1
+    assert performance_levels(s.reshape(7, 1)).shape == (7, 1)
+    assert level_name(400.00000000000006) == "favorable"
+    assert level_name(399.996) == "favorable"
+    assert level_name(400.01) == "most_favorable"
+    assert level_name(299.99) == "least_favorable"
+    assert level_name(None) is None and level_name(float("nan")) is None
+
+
+def test_level_matches_the_level_of_the_printed_score():
+    rng = np.random.default_rng(3)
+    near = np.concatenate([cut + rng.uniform(-0.01, 0.01, 4000) for cut in (300.0, 400.0)])
+    near = np.concatenate([near, [np.nextafter(c + d, t) for c in (300.0, 400.0) for d in (-0.005, 0.005)
+                                  for t in (-np.inf, np.inf)]])
+    printed = np.array([float(f"{x:.{PUBLISHED_DECIMALS}f}") for x in near])
+    expected = np.where(printed < 300, 0, np.where(printed <= 400, 1, 2))
+    np.testing.assert_array_equal(performance_levels(near), expected)
 
 
 def test_easier_items_put_the_cut_lower():
