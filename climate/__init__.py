@@ -123,11 +123,6 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, district_bp, respond_bp, administer_bp, reports_bp, improve_bp, exports_bp):
         app.register_blueprint(blueprint)
 
-    @app.context_processor
-    def inject_view_functions():
-        # Some staff templates still ask whether a page exists before linking to it.
-        return {"view_functions": app.view_functions}
-
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
