@@ -136,6 +136,15 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, what: str, log: Path) -> None:
+    """Wait until the process listens on the port; stop it and exit if it does not."""
+    try:
+        _wait_for_port(port, proc, what, log)
+    except SystemExit:
+        stop(proc)
+        raise
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, what: str, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -201,8 +210,7 @@ def nginx_conf(app_ports: list[int], port: int, workdir: Path) -> str:
     text = text.replace("listen 127.0.0.1:8080", f"listen 127.0.0.1:{port}")
     text = text.replace("/srv/climate/climate/static/", f"{ROOT}/climate/static/")
     text = re.sub(r"^pid .*;$", f"pid {workdir}/nginx.pid;", text, flags=re.M)
-    text = re.sub(r"^(\s*)error_log \S+", rf"\1error_log {workdir}/error.log", text, flags=re.M)
-    text = re.sub(r"^(\s*)access_log \S+", rf"\1access_log {workdir}/access.log", text, flags=re.M)
+    text = re.sub(r"^(\s*)(error|access)_log /[^\s;]+", rf"\1\2_log {workdir}/\2.log", text, flags=re.M)
     temp = "".join(f"    {name}_temp_path {workdir}/{name};\n" for name in
                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return text.replace("http {\n", "http {\n" + temp, 1)
@@ -601,8 +609,9 @@ def print_baselines(rows):
         thr = form["rps"] / r["rps"]
         print(f"{name} / GET /s: server CPU {cpu:.1f}x (app only {r['app_ms'] / form['app_ms']:.1f}x), "
               f"requests/s {thr:.1f}x; target at most {target}x: {'met' if max(cpu, thr) <= target else 'NOT met'}")
-    print(f"GET /s / static CSS: requests/s {by['static CSS']['rps'] / form['rps']:.1f}x, "
-          f"app CPU {form['app_ms'] / max(by['static CSS']['app_ms'], 1e-9):.1f}x")
+    static = by["static CSS"]
+    print(f"GET /s / static CSS: requests/s {static['rps'] / form['rps']:.1f}x, app CPU "
+          + (f"{form['app_ms'] / static['app_ms']:.1f}x" if static["app_ms"] > 0 else "n/a (static from nginx)"))
 
 
 # --- think-time steps ---------------------------------------------------------------------------
@@ -776,8 +785,9 @@ async def check_static(port: int) -> tuple[bool, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", default="1000,2000,5000,7500,10000",
-                        help="respondents at once per step, comma-separated; empty for baselines only")
+    parser.add_argument("--steps", default=None,
+                        help="respondents at once per step, comma-separated (default 1000,2000,5000,7500,10000; "
+                             "none with --two-hosts or --smoke); empty for baselines only")
     parser.add_argument("--think", default="10,30", help="seconds between pages, uniform: MIN,MAX")
     parser.add_argument("--ramp", type=float, default=None, help="seconds over which arrivals spread (default MAX think)")
     parser.add_argument("--window", type=float, default=60.0, help="measured seconds per step after the ramp")
@@ -793,6 +803,8 @@ def main() -> None:
     parser.add_argument("--two-hosts", action="store_true", help="two gunicorn processes behind nginx")
     parser.add_argument("--smoke", action="store_true", help="a few respondents, no think time, seconds")
     args = parser.parse_args()
+    if args.steps is None:
+        args.steps = "" if args.smoke or args.two_hosts else "1000,2000,5000,7500,10000"
     steps = [int(x) for x in args.steps.split(",") if x.strip()]
     think = tuple(float(x) for x in args.think.split(","))
     ramp = think[1] if args.ramp is None else args.ramp
@@ -819,18 +831,20 @@ def main() -> None:
     n_servers = 2 if args.two_hosts else 1
     if args.two_hosts and args.workers is None:
         args.workers = 2
-    servers = [start_gunicorn(args, env, workdir / f"gunicorn-{i + 1}.log") for i in range(n_servers)]
+    servers: list[Gunicorn] = []
     nginx = None
-    port = servers[0].port
-    if args.two_hosts:
-        (workdir / "nginx").mkdir()
-        port, nginx = start_nginx([s.port for s in servers], workdir / "nginx")
-    meter = CpuMeter(servers, url)
     ledger = Ledger()
     failures: list[str] = []
-    print(f"gunicorn x{n_servers}: {' '.join(servers[0].proc.args[3:-1])} "
-          f"({len(servers[0].workers())} workers each){'; nginx on ' + str(port) if nginx else ''}")
     try:
+        for i in range(n_servers):
+            servers.append(start_gunicorn(args, env, workdir / f"gunicorn-{i + 1}.log"))
+        port = servers[0].port
+        if args.two_hosts:
+            (workdir / "nginx").mkdir()
+            port, nginx = start_nginx([s.port for s in servers], workdir / "nginx")
+        meter = CpuMeter(servers, url)
+        print(f"gunicorn x{n_servers}: {' '.join(servers[0].proc.args[3:-1])} "
+              f"({len(servers[0].workers())} workers each){'; nginx on ' + str(port) if nginx else ''}")
         next_code = 0
 
         def take(n):
