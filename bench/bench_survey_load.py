@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -241,8 +241,8 @@ def cpu_seconds(pids: list[int]) -> float:
 class CpuMeter:
     """Server CPU seconds: gunicorn workers, and the PostgreSQL backends of the bench database."""
 
-    def __init__(self, servers: list[Gunicorn], url: str):
-        self.servers, self.url = servers, url
+    def __init__(self, servers: list[Gunicorn], url: str, proxy: Gunicorn | None = None):
+        self.servers, self.url, self.proxy = servers, url, proxy
 
     def _pg_pids(self) -> list[int]:
         if not self.url.startswith("postgresql"):
@@ -255,16 +255,17 @@ class CpuMeter:
             return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                                                "AND pid <> pg_backend_pid()")]
 
-    def read(self) -> tuple[float, dict[int, float]]:
+    def read(self) -> tuple[float, dict[int, float], float]:
         app = cpu_seconds([p for s in self.servers for p in s.workers()])
-        return app, {pid: cpu_seconds([pid]) for pid in self._pg_pids()}
+        proxy = cpu_seconds(self.proxy.workers()) if self.proxy else 0.0
+        return app, {pid: cpu_seconds([pid]) for pid in self._pg_pids()}, proxy
 
     @staticmethod
-    def delta(before, after) -> tuple[float, float]:
-        """(app CPU seconds, PostgreSQL CPU seconds) between two reads; backends that exist in both
+    def delta(before, after) -> tuple[float, float, float]:
+        """(app, PostgreSQL, nginx) CPU seconds between two reads; backends that exist in both
         reads count fully, backends opened in between from zero."""
         pg = sum(after[1][p] - before[1].get(p, 0.0) for p in after[1])
-        return after[0] - before[0], pg
+        return after[0] - before[0], pg, after[2] - before[2]
 
 
 # --- a minimal HTTP/1.1 client ------------------------------------------------------------------
@@ -541,8 +542,9 @@ async def measure(name: str, n: int, concurrency: int, make, meter: CpuMeter):
     before, cpu0, t0 = meter.read(), time.process_time(), time.perf_counter()
     await asyncio.gather(*(client(c) for c in range(concurrency)))
     wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    app, pg = CpuMeter.delta(before, meter.read())
+    app, pg, proxy = CpuMeter.delta(before, meter.read())
     return {"name": name, "n": n, "rps": n / wall, "app_ms": app / n * 1000, "pg_ms": pg / n * 1000,
+            "proxy_ms": proxy / n * 1000,
             "p50": pct(latencies, 50), "p95": pct(latencies, 95), "client_share": client_cpu / wall,
             "statuses": statuses}
 
@@ -597,11 +599,12 @@ async def baselines(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter
 def print_baselines(rows):
     by = {r["name"]: r for r in rows}
     print(f"\nBaselines ({rows[0]['n']} requests each, keep-alive clients):")
-    print("| request | requests/s | p50 | p95 | app CPU/request | PostgreSQL CPU/request | generator CPU share | load avg |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| request | requests/s | p50 | p95 | app CPU/request | PostgreSQL CPU/request | nginx CPU/request "
+          "| generator CPU share | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['name']} | {r['rps']:.0f} | {ms(r['p50'])} | {ms(r['p95'])} | {r['app_ms']:.2f} ms | "
-              f"{r['pg_ms']:.2f} ms | {r['client_share']:.0%} | {r['load']:.1f} |")
+              f"{r['pg_ms']:.2f} ms | {r['proxy_ms']:.2f} ms | {r['client_share']:.0%} | {r['load']:.1f} |")
     form = by["GET /s"]
     for name, target in (("page save", 2.0), ("page view", 1.5)):
         r = by[name]
@@ -676,7 +679,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
     await asyncio.sleep(ramp)
     before, cpu0, w0 = meter.read(), time.process_time(), time.perf_counter()
     await asyncio.sleep(window)
-    app, pg = CpuMeter.delta(before, meter.read())
+    app, pg, proxy = CpuMeter.delta(before, meter.read())
     client_share = (time.process_time() - cpu0) / (time.perf_counter() - w0)
     await monitor
     finish_go.set()
@@ -688,6 +691,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
     n_req = {k: len(v) for k, v in rec.latencies.items()}
     total = sum(n_req.values())
     stats = {"app_ms": app / max(total, 1) * 1000, "pg_ms": pg / max(total, 1) * 1000,
+             "proxy_ms": proxy / max(total, 1) * 1000,
              "client_share": client_share, "lag_p99": pct(lag, 99), "lag_max": max(lag) if lag else float("nan")}
     return rec, done, stats
 
@@ -842,7 +846,7 @@ def main() -> None:
         if args.two_hosts:
             (workdir / "nginx").mkdir()
             port, nginx = start_nginx([s.port for s in servers], workdir / "nginx")
-        meter = CpuMeter(servers, url)
+        meter = CpuMeter(servers, url, Gunicorn(port, nginx, workdir / "nginx" / "error.log") if nginx else None)
         print(f"gunicorn x{n_servers}: {' '.join(servers[0].proc.args[3:-1])} "
               f"({len(servers[0].workers())} workers each){'; nginx on ' + str(port) if nginx else ''}")
         next_code = 0
