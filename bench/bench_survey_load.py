@@ -439,6 +439,7 @@ class Ledger:
         self.uncertain: set[tuple[str, int]] = set()  # a save whose outcome the client never saw
         self.consented: set[str] = set()
         self.submitted: set[str] = set()
+        self.unconfirmed: set[str] = set()  # codes whose consent or submit reply the client never saw
 
 
 class Stopped(Exception):
@@ -478,9 +479,11 @@ async def walk(browser: Browser, code: str, ledger: Ledger, think):
     status, path, body = out[-1]
     expect(status == 200 and path.endswith("/consent"), f"open: {status} {path}")
     await think()
+    ledger.unconfirmed.add(code)
     out = await browser.visit("POST", path, [("csrf_token", token(body)), ("choice", "yes")])
     expect(out[0][0] == 302, f"consent: status {out[0][0]}")
     ledger.consented.add(code)
+    ledger.unconfirmed.discard(code)
     status, path, body = out[-1]
     while PAGE_PATH.match(path):
         expect(status == 200, f"view {path}: status {status}")
@@ -488,10 +491,12 @@ async def walk(browser: Browser, code: str, ledger: Ledger, think):
         status, path, body = (await save(browser, ledger, code, path, body))[-1]
     expect(status == 200 and path.endswith("/review"), f"after the last page: {status} {path}")
     await think()
+    ledger.unconfirmed.add(code)
     out = await browser.visit("POST", f"/s/{code}/submit", [("csrf_token", token(body))])
     expect(out[0][0] == 302 and out[-1][1].startswith("/s/thanks") and out[-1][0] == 200,
            f"submit: {[(s, p) for s, p, _ in out]}")
     ledger.submitted.add(code)
+    ledger.unconfirmed.discard(code)
 
 
 def pct(values, q):
@@ -747,13 +752,15 @@ def verify(url: str, administration_id: int, ledger: Ledger) -> tuple[bool, str]
     extra = sum(1 for (code, item) in stored if (code, item) not in expected
                 and (code, item_page.get(item)) not in ledger.uncertain)
     status = {code: (r_status, c_status) for code, r_status, c_status in responses}
-    bad_response = (set(status) != ledger.consented
-                    or any((status[c] == ("submitted", "submitted")) != (c in ledger.submitted) for c in status)
-                    or any(s[0] not in ("submitted", "in_progress") for s in status.values()))
+    sure = set(status) - ledger.unconfirmed
+    bad_response = (sure != ledger.consented - ledger.unconfirmed
+                    or any((status[c] == ("submitted", "submitted")) != (c in ledger.submitted) for c in sure)
+                    or any(s not in (("submitted", "submitted"), ("in_progress", "started")) for s in status.values()))
     ok = not (wrong or extra or duplicates or per_code or bad_response)
     report = (f"{len(expected)} answers confirmed by the server, {len(rows)} stored, {duplicates} duplicates, "
               f"{wrong} missing or different, {extra} not posted ({len(ledger.uncertain)} page saves unconfirmed, "
-              f"left out); {len(status)} responses for {len(ledger.consented)} consents, "
+              f"left out); {len(status)} responses for {len(ledger.consented)} consents "
+              f"({len(ledger.unconfirmed)} consents or submits unconfirmed, left out), "
               f"{sum(1 for s in status.values() if s == ('submitted', 'submitted'))} submitted for "
               f"{len(ledger.submitted)} submits, {per_code} codes with more than one response")
     return ok, ("OK: " if ok else "FAILED: ") + report
