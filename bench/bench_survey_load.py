@@ -15,9 +15,9 @@ One run measures (issue 13):
    stable figure, requests/s the noisy one;
 2. think-time capacity steps: N respondents arrive spread over the first think interval (--ramp) and
    walk the whole student survey (open the code, consent, every page GET + POST, review, submit) with
-   --think seconds (uniform) between pages; after the ramp a fixed --window is measured: saves/s,
-   views/s, p50/p95/p99 of views and saves, errors, whether p95 < 300 ms held, server CPU per
-   request, and the generator's own CPU share and event-loop lag (if the generator saturates, the
+   --think seconds (uniform) between pages; after the ramp and --settle (one think interval, so the
+   consents are done) a fixed --window is measured: saves/s, views/s, p50/p95/p99 of views and
+   saves, errors, whether p95 < 300 ms held, server CPU per request, and the generator's own CPU share and event-loop lag (if the generator saturates, the
    step says so: its latencies are then the client's, not the server's). At the window's end the
    respondents stop; --finish of them complete the survey at once, so every step submits some;
 3. the exactly-once SQL check over everything the run posted: every answer of every page save that
@@ -634,15 +634,17 @@ async def lag_monitor(samples: list[float], until: float):
 
 
 async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter, think: tuple[float, float],
-                   ramp: float, window: float | None, n_finish: int, keep_alive: bool, seed_: int):
-    """N respondents; window None walks everyone to the end (smoke, two-hosts)."""
+                   ramp: float, settle: float, window: float | None, n_finish: int, keep_alive: bool, seed_: int):
+    """N respondents arriving over `ramp` s; measured from ramp + settle for `window` s. Window None
+    walks everyone to the end with no measurement window (smoke, two-hosts)."""
     loop = asyncio.get_running_loop()
     rng = random.Random(seed_)
     rec = Recorder()
     t0 = loop.time()
     perf0 = time.perf_counter()
-    stop_at = t0 + ramp + window if window is not None else float("inf")
-    rec.window = (perf0 + ramp, perf0 + ramp + window) if window is not None else (perf0, float("inf"))
+    start = ramp + settle
+    stop_at = t0 + start + window if window is not None else float("inf")
+    rec.window = (perf0 + start, perf0 + start + window) if window is not None else (perf0, float("inf"))
     finish_go = asyncio.Event()
     finishers = set(codes[:n_finish])
     done = {"submitted": 0, "stopped": 0}
@@ -681,7 +683,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
         await asyncio.wait_for(asyncio.gather(*tasks), 600)
         return rec, done, None
     monitor = asyncio.create_task(lag_monitor(lag, stop_at))
-    await asyncio.sleep(ramp)
+    await asyncio.sleep(start)
     before, cpu0, w0 = meter.read(), time.process_time(), time.perf_counter()
     await asyncio.sleep(window)
     app, pg, proxy = CpuMeter.delta(before, meter.read())
@@ -704,12 +706,12 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
 def print_step(n: int, think, window: float, rec: Recorder, done: dict, stats: dict, load: str):
     v, s = rec.latencies["view"], rec.latencies["save"]
     p95 = max(pct(v, 95), pct(s, 95))
-    offered = n / (sum(think) / 2)
+    offered = n / (sum(think) / 2)  # page visits (a POST and its redirected GET) per second
     # The generator is the bottleneck when it uses most of a core; a late event loop with a small
     # CPU share means the machine as a whole is overloaded (other processes), which the load avg shows.
     flag = (" GENERATOR SATURATED: latencies are partly the client's" if stats["client_share"] > 0.85
             else " (loop late: machine overloaded)" if stats["lag_p99"] > 0.05 else "")
-    print(f"| {n:,} | {len(s) / window:.1f} (offered {offered:.0f}) | {len(v) / window:.1f} | "
+    print(f"| {n:,} | {len(s) / window:.1f} (visits offered {offered:.0f}) | {len(v) / window:.1f} | "
           f"{ms(pct(v, 50))} / {ms(pct(v, 95))} / {ms(pct(v, 99))} | {ms(pct(s, 50))} / {ms(pct(s, 95))} / {ms(pct(s, 99))} | "
           f"{len(rec.errors)} | {'yes' if p95 < 0.3 and not rec.errors else 'NO'} | "
           f"{stats['app_ms']:.1f} + {stats['pg_ms']:.1f} ms | {stats['client_share']:.0%}, lag p99 {ms(stats['lag_p99'])}"
@@ -804,7 +806,9 @@ def main() -> None:
                              "none with --two-hosts or --smoke); empty for baselines only")
     parser.add_argument("--think", default="10,30", help="seconds between pages, uniform: MIN,MAX")
     parser.add_argument("--ramp", type=float, default=None, help="seconds over which arrivals spread (default MAX think)")
-    parser.add_argument("--window", type=float, default=60.0, help="measured seconds per step after the ramp")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds after the ramp before measuring (default MAX think: consents are done)")
+    parser.add_argument("--window", type=float, default=60.0, help="measured seconds per step after ramp + settle")
     parser.add_argument("--finish", type=int, default=20, help="respondents per step who submit after the window")
     parser.add_argument("--baseline-requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive clients in the baselines")
@@ -822,6 +826,7 @@ def main() -> None:
     steps = [int(x) for x in args.steps.split(",") if x.strip()]
     think = tuple(float(x) for x in args.think.split(","))
     ramp = think[1] if args.ramp is None else args.ramp
+    settle = think[1] if args.settle is None else args.settle
     if args.smoke:
         steps, args.baseline_requests, args.concurrency = [], 100, 4
 
@@ -872,7 +877,7 @@ def main() -> None:
         print_baselines(rows)
         if args.smoke or args.two_hosts:
             group = take(smoke_n)
-            rec, done, _ = asyncio.run(run_step(port, group, ledger, meter, (0, 0), 0, None, 0, keep_alive=False,
+            rec, done, _ = asyncio.run(run_step(port, group, ledger, meter, (0, 0), 0, 0, None, 0, keep_alive=False,
                                                 seed_=1))
             failures += rec.errors
             print(f"\n{smoke_n} respondents walked the survey with no think time, one connection per page visit: "
@@ -886,13 +891,13 @@ def main() -> None:
                     failures.append("static files from nginx lack gzip or cache headers")
         if steps:
             print(f"\nThink-time steps: {think[0]:.0f}-{think[1]:.0f} s between pages, arrivals over {ramp:.0f} s, "
-                  f"then {args.window:.0f} s measured; "
+                  f"{settle:.0f} s to settle, then {args.window:.0f} s measured; "
                   f"{'keep-alive connection per respondent' if args.keep_alive_clients else 'one connection per page visit'}")
             print(STEP_HEADER)
             soft = resource.getrlimit(resource.RLIMIT_NOFILE)
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft[1], soft[1]))
         for i, n in enumerate(steps):
-            rec, done, stats = asyncio.run(run_step(port, take(n), ledger, meter, think, ramp, args.window,
+            rec, done, stats = asyncio.run(run_step(port, take(n), ledger, meter, think, ramp, settle, args.window,
                                                     args.finish, args.keep_alive_clients, seed_=100 + i))
             failures += rec.errors
             print_step(n, think, args.window, rec, done, stats, " ".join(f"{x:.1f}" for x in os.getloadavg()))
