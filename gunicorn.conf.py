@@ -7,7 +7,7 @@ does not hold a core.
 
 Access and error logs never contain a survey request's path, query string, client address, user
 agent or referrer (issue 12: no access code or open-link token in any log): a path under /s/ or /o/
-has its code or token replaced (/s/…/p/3, /o/…), and nothing else about the client is logged.
+has its code or token replaced (/s/.../p/3, /o/...), and nothing else about the client is logged.
 """
 import logging
 import os
@@ -36,8 +36,8 @@ _SECRET_PATH = re.compile(r"/([so])/[^\s/?\"']+")
 
 
 def redact(text: str) -> str:
-    """A log text with the code or token of every survey path replaced: /s/K7QM-4TXD-9R/p/3 -> /s/…/p/3"""
-    return _SECRET_PATH.sub(r"/\1/…", text)
+    """A log text with the code or token of every survey path replaced: /s/K7QM-4TXD-9R/p/3 -> /s/.../p/3"""
+    return _SECRET_PATH.sub(r"/\1/...", text)
 
 
 class _RedactFilter(logging.Filter):

@@ -706,6 +706,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
 def print_step(n: int, think, window: float, rec: Recorder, done: dict, stats: dict, load: str):
     v, s = rec.latencies["view"], rec.latencies["save"]
     p95 = max(pct(v, 95), pct(s, 95))
+    nginx = f" + nginx {stats['proxy_ms']:.1f} ms" if stats["proxy_ms"] else ""
     offered = n / (sum(think) / 2)  # page visits (a POST and its redirected GET) per second
     # The generator is the bottleneck when it uses most of a core; a late event loop with a small
     # CPU share means the machine as a whole is overloaded (other processes), which the load avg shows.
@@ -714,7 +715,7 @@ def print_step(n: int, think, window: float, rec: Recorder, done: dict, stats: d
     print(f"| {n:,} | {len(s) / window:.1f} (visits offered {offered:.0f}) | {len(v) / window:.1f} | "
           f"{ms(pct(v, 50))} / {ms(pct(v, 95))} / {ms(pct(v, 99))} | {ms(pct(s, 50))} / {ms(pct(s, 95))} / {ms(pct(s, 99))} | "
           f"{len(rec.errors)} | {'yes' if p95 < 0.3 and not rec.errors else 'NO'} | "
-          f"{stats['app_ms']:.1f} + {stats['pg_ms']:.1f} ms | {stats['client_share']:.0%}, lag p99 {ms(stats['lag_p99'])}"
+          f"{stats['app_ms']:.1f} + {stats['pg_ms']:.1f} ms{nginx} | {stats['client_share']:.0%}, lag p99 {ms(stats['lag_p99'])}"
           f"{flag} | {done['submitted']} | {load} |", flush=True)
     for e in rec.errors[:5]:
         print("    error:", e)
