@@ -158,7 +158,8 @@ def _wait_for_port(port: int, proc: subprocess.Popen, what: str, log: Path) -> N
 
 
 @dataclass
-class Gunicorn:
+class Server:
+    """A gunicorn or nginx master process; its workers are its children."""
     port: int
     proc: subprocess.Popen
     log: Path
@@ -171,7 +172,7 @@ class Gunicorn:
             return []
 
 
-def start_gunicorn(args, env: dict, log: Path) -> Gunicorn:
+def start_gunicorn(args, env: dict, log: Path) -> Server:
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}"]
     for flag, value in (("--workers", args.workers), ("--threads", args.threads),
@@ -183,7 +184,7 @@ def start_gunicorn(args, env: dict, log: Path) -> Gunicorn:
                             start_new_session=True)
     wait_for_port(port, proc, "gunicorn", log)
     deadline = time.monotonic() + 60
-    server = Gunicorn(port, proc, log)
+    server = Server(port, proc, log)
     want = args.workers or int(env.get("WEB_CONCURRENCY", "4"))
     while len(server.workers()) < want and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -241,7 +242,7 @@ def cpu_seconds(pids: list[int]) -> float:
 class CpuMeter:
     """Server CPU seconds: gunicorn workers, and the PostgreSQL backends of the bench database."""
 
-    def __init__(self, servers: list[Gunicorn], url: str, proxy: Gunicorn | None = None):
+    def __init__(self, servers: list[Server], url: str, proxy: Server | None = None):
         self.servers, self.url, self.proxy = servers, url, proxy
 
     def _pg_pids(self) -> list[int]:
@@ -649,7 +650,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
     finishers = set(codes[:n_finish])
     done = {"submitted": 0, "stopped": 0}
 
-    async def respondent(code: str, start: float):
+    async def respondent(code: str, arrive: float):
         fast = False
 
         async def pause():
@@ -665,7 +666,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
                 return
             await asyncio.sleep(delay)
 
-        await asyncio.sleep(max(0.0, start - loop.time()))
+        await asyncio.sleep(max(0.0, arrive - loop.time()))
         browser = Browser(port, rec, keep_alive)
         try:
             await walk(browser, code, ledger, pause)
@@ -780,7 +781,7 @@ def leaked_codes(paths: list[Path], codes: list[str]) -> int:
 
 # --- two hosts ----------------------------------------------------------------------------------
 
-def print_two_hosts(rec: Recorder, codes: list[str], servers: list[Gunicorn]):
+def print_two_hosts(rec: Recorder, codes: list[str], servers: list[Server]):
     both = sum(1 for c in codes if len(rec.upstreams.get(c, ())) >= 2)
     seen = sorted(set().union(*rec.upstreams.values())) if rec.upstreams else []
     print(f"two hosts: upstreams seen {seen} (app ports {[s.port for s in servers]}); "
@@ -842,7 +843,7 @@ def main() -> None:
         ensure_postgres(env["DATABASE_URL"], env)
     os.environ.update(env)
     smoke_n = 6
-    n_codes = args.concurrency + sum(steps) + (smoke_n + 4 if args.smoke or args.two_hosts else 0)
+    n_codes = args.concurrency + sum(steps) + (smoke_n if args.smoke or args.two_hosts else 0)
     admin_id, codes, url = seed(n_codes)
     import climate
     print(f"code under test: {Path(climate.__file__).parent}; database {url.split('@')[-1]}; "
@@ -851,7 +852,7 @@ def main() -> None:
     n_servers = 2 if args.two_hosts else 1
     if args.two_hosts and args.workers is None:
         args.workers = 2
-    servers: list[Gunicorn] = []
+    servers: list[Server] = []
     nginx = None
     ledger = Ledger()
     failures: list[str] = []
@@ -862,7 +863,7 @@ def main() -> None:
         if args.two_hosts:
             (workdir / "nginx").mkdir()
             port, nginx = start_nginx([s.port for s in servers], workdir / "nginx")
-        meter = CpuMeter(servers, url, Gunicorn(port, nginx, workdir / "nginx" / "error.log") if nginx else None)
+        meter = CpuMeter(servers, url, Server(port, nginx, workdir / "nginx" / "error.log") if nginx else None)
         print(f"gunicorn x{n_servers}: {' '.join(servers[0].proc.args[3:-1])} "
               f"({len(servers[0].workers())} workers each){'; nginx on ' + str(port) if nginx else ''}")
         next_code = 0
