@@ -200,11 +200,18 @@ class Decision:
     min_n: int
     counts: dict = field(default_factory=dict, repr=False)
 
-    def is_hidden(self, key) -> bool:
-        return self._norm(key) in self.hidden
-
     def reason(self, key):
-        return self.hidden.get(self._norm(key))
+        """The reason a cell is hidden (for a decision made per measure, the first measure's)."""
+        key = self._norm(key)
+        if key in self.hidden:
+            return self.hidden[key]
+        return next((r for k, r in self.hidden.items() if len(k) == 5 and k[:4] == key), None)
+
+    def hidden_in(self, key, measure) -> bool:
+        """Hidden in this measure's table.  A key may carry a fifth element, the measure, to
+        describe a per-measure decision (the old rule), which the audit can then check."""
+        key = self._norm(key)
+        return key in self.hidden or key + (measure,) in self.hidden
 
     @staticmethod
     def _norm(key):
@@ -232,6 +239,9 @@ class Decision:
     def covered(self) -> int:
         """Respondents covered by hidden subgroup cells (district cells included)."""
         return int(sum(self.counts[k][0] for k in self.hidden if k[2] is not None and k in self.counts))
+
+    def is_hidden(self, key) -> bool:
+        return self.reason(key) is not None
 
 
 # --------------------------------------------------------------------------- the integer program
@@ -482,7 +492,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     previous : [(mask (n,) bool, Decision)] earlier published revisions: the respondents in mask
       with the same results (a re-score under the same calibration).
     Every published cell (not hidden, in this or an earlier revision) gives sum and n of every
-    measure.  Protected sets: hidden "fewer"/"revision" cells, non-answering remainders of
+    measure.  Protected sets: hidden "fewer" cells, non-answering remainders of
     fewer than N, and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
     set's mean can range over at least ``width`` points (counts: are not pinned)."""
     x = np.asarray(values, dtype=np.float64)
@@ -536,10 +546,11 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         for li, (mk, dec) in enumerate(layers):
             lsel = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
             for r, k in cells:
-                if dec.is_hidden(b.key(r, k)):
-                    continue
+                key = b.key(r, k)
                 sel = in_cell[(r, k)] & lsel
                 for j in range(m):
+                    if dec.hidden_in(key, names[j]):
+                        continue
                     v = var_id[sel, j]
                     v = v[v >= 0]
                     if v.size == 0:
@@ -568,7 +579,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         dec0 = decision
         for r, k in cells:
             key = b.key(r, k)
-            if dec0.reason(key) in (FEWER, REVISION):
+            if dec0.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
                 sets.append((key, in_cell[(r, k)], "hidden cell"))
         for r in range(S + 1):
             if b.var is None:

@@ -1,0 +1,125 @@
+"""The disclosure policy (surveys.disclosure) against the leaks and over-hiding of issue 11."""
+import numpy as np
+import pytest
+
+from surveys.disclosure import (COMPLEMENT, FEWER, REVISION, Decision, Facts, RevisionRefused, audit, cell_counts,
+                                decide, refuse_small_changes)
+
+G = "student"
+
+
+def cedar(rng, grade_missing=6, sex_missing=12):
+    """Cedar Middle (school 3): grade 6 has 7 students, grade 7 69, grade 8 the rest; plus Dogwood (4)."""
+    grade = ["6"] * 7 + ["7"] * 69 + ["8"] * 114 + [None] * grade_missing
+    sex = ["F"] * 110 + ["M"] * (len(grade) - 110 - sex_missing) + [None] * sex_missing
+    rng.shuffle(sex)
+    g4 = ["6"] * 60 + ["7"] * 70 + ["8"] * 44 + [None] * 6
+    s4 = ["F"] * 90 + ["M"] * 78 + [None] * 12
+    sid = np.r_[np.full(len(grade), 3), np.full(len(g4), 4)]
+    return sid, {"grade": np.array(grade + g4, dtype=object), "sex": np.array(sex + s4, dtype=object)}
+
+
+def scores_with_domain(rng, n, k=2):
+    topics = rng.normal(300, 60, (n, k))
+    return np.c_[topics, topics.mean(1)]
+
+
+def test_leak1_domain_ties_topics_so_per_measure_complements_leak():
+    rng = np.random.default_rng(1)
+    sid, subs = cedar(rng, grade_missing=0)
+    sid, subs = sid[sid == 3], {v: a[sid == 3] for v, a in subs.items()}
+    subs.pop("sex")
+    n = len(sid)
+    x = scores_with_domain(rng, n)
+    facts = Facts.build(sid, G, subs, ["cc", "rel", "eng"], np.ones((n, 3), bool))
+    doms = {"eng": ["cc", "rel"]}
+    # the old per-measure rule: grade 6 hidden everywhere, with a different complement per measure
+    old = {(G, 3, "grade", "6", "cc"): FEWER, (G, 3, "grade", "7", "cc"): COMPLEMENT,
+           (G, 3, "grade", "6", "rel"): FEWER, (G, 3, "grade", "8", "rel"): COMPLEMENT,
+           (G, 3, "grade", "6", "eng"): FEWER, (G, 3, "grade", "8", "eng"): COMPLEMENT}
+    for m in ("cc", "rel", "eng"):
+        old[(G, None, "grade", "6", m)] = FEWER
+        old[(G, None, "grade", "7" if m == "cc" else "8", m)] = COMPLEMENT
+    result = audit(facts, x, Decision(old, 10), domains=doms)
+    six = np.flatnonzero(subs["grade"] == "6")
+    hit = [f for f in result.failures if f.key == (G, 3, "grade", "6") and f.measure == "cc"]
+    assert hit and hit[0].low == pytest.approx(x[six, 0].mean()) and hit[0].high == pytest.approx(hit[0].low)
+    decision = decide(facts)
+    assert audit(facts, x, decision, domains=doms).ok
+
+
+def test_leak2_rescoring_after_one_late_response():
+    rng = np.random.default_rng(2)
+    sid, subs = cedar(rng)
+    n = len(sid)
+    x = scores_with_domain(rng, n)
+    facts = Facts.build(sid, G, subs, ["cc", "rel", "eng"], np.ones((n, 3), bool))
+    late = np.zeros(n, bool)
+    late[np.flatnonzero((sid == 3) & (subs["grade"] == "8"))[0]] = True
+    before = facts.subset(~late)
+    first = decide(before)
+    naive = decide(facts)  # the new run decided as if nothing had been published
+    prev = [(~late, first)]
+    bad = audit(facts, x, naive, domains={"eng": ["cc", "rel"]}, previous=prev)
+    pinned = [f for f in bad.failures if f.what == "revision change" and f.key == (G, 3, None, None)]
+    assert pinned and pinned[0].low == pytest.approx(x[late, 0][0])
+    revised = decide(facts, previous=cell_counts(before))
+    assert revised.reason((G, 3, None, None)) == REVISION
+    assert audit(facts, x, revised, domains={"eng": ["cc", "rel"]}, previous=prev).ok
+    with pytest.raises(RevisionRefused, match="fewer than 10"):
+        refuse_small_changes(cell_counts(before), cell_counts(facts))
+
+
+def test_leak4_not_answered_remainder_is_a_category():
+    # 7 students did not answer grade at a school where every grade category is large
+    rng = np.random.default_rng(4)
+    grade = np.array(["6"] * 60 + ["7"] * 69 + ["8"] * 80 + [None] * 7, dtype=object)
+    sid = np.full(len(grade), 3)
+    x = rng.normal(300, 60, (len(grade), 1))
+    facts = Facts.build(sid, G, {"grade": grade}, ["cc"], np.ones((len(grade), 1), bool))
+    nothing = Decision({}, 10)
+    bad = audit(facts, x, nothing)
+    assert any(f.what == "remainder" and f.low == pytest.approx(x[grade == None, 0].mean()) for f in bad.failures)  # noqa: E711
+    decision = decide(facts)
+    assert decision.reason((G, 3, "grade", "6")) == COMPLEMENT  # the smallest category protects them
+    assert audit(facts, x, decision).ok
+
+
+def test_leak5_complement_must_stay_hidden_in_every_measure():
+    rng = np.random.default_rng(5)
+    sid, subs = cedar(rng, grade_missing=0)
+    n = len(sid)
+    x = rng.normal(300, 60, (n, 2))
+    facts = Facts.build(sid, G, {"grade": subs["grade"]}, ["cc", "rel"], np.ones((n, 2), bool))
+    decision = decide(facts)
+    hidden = {k for k in decision.hidden if k[1] == 3}
+    # the same categories are hidden for both measures: one decision per partition
+    assert (G, 3, "grade", "6") in hidden and len(hidden) >= 2
+    # showing any hidden complement in one measure lets the small group be worked out
+    for key in hidden - {(G, 3, "grade", "6")}:
+        partial = dict(decision.hidden)
+        partial.pop(key)
+        assert not audit(facts, x, Decision(partial, 10)).ok
+
+
+def test_over_hiding_large_groups_stay_visible():
+    rng = np.random.default_rng(6)
+    sid, subs = cedar(rng)
+    n = len(sid)
+    facts = Facts.build(sid, G, subs, ["es"], np.ones((n, 1), bool))
+    decision = decide(facts)
+    assert decision.reason((G, 3, "grade", "6")) == FEWER
+    assert not decision.is_hidden((G, 3, "grade", "7"))   # 69 students
+    assert not decision.is_hidden((G, 3, "sex", "F"))     # 110 students
+    assert decision.label((G, 3, "grade", "6")) == "Fewer than 10 respondents"
+    for key, reason in decision.hidden.items():
+        if reason == FEWER:
+            assert decision.counts[key][0] < 10 or (decision.counts[key] < 10).any()
+        assert decision.counts[key][0] < 20 or reason == COMPLEMENT
+    assert audit(facts, rng.normal(300, 60, (n, 1)), decision).ok
+
+
+def test_min_n_is_never_below_five():
+    facts = Facts.build([1] * 20, G, {}, [], None)
+    with pytest.raises(ValueError):
+        decide(facts, min_n=4)
