@@ -26,8 +26,15 @@ and for every count column (respondents, and respondents with a result in each m
    the published equations determine; each one adds a cut "hide one more cell next to it" and the
    program is solved again.
 
+6. a cell hidden in a published revision stays hidden in later ones;
+7. ``protect``: what ``audit`` can still work out (a domain is the mean of the topics each
+   respondent has, so respondents missing a topic tie the count columns together) is fed back as
+   cuts "hide one more shown category of that partition" until the audit passes.
+
 ``audit`` then plays a determined reader with linear programs over every published sum, n, district
-total, domain = mean of the same respondents' topic scores, and every earlier revision.
+total, domain = mean of the same respondents' topic scores, and every earlier revision.  Cells shown
+in every measure of every revision are constants (their atoms enter other equations only through
+their published sums); all minimum and maximum programs go to HiGHS as one block-diagonal program.
 
 Cell keys are (group, school_id | None, subgroup | None, value | None), as in surveys.aggregate:
 school None is the district, subgroup None the school's (or district's) total.
@@ -40,7 +47,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import block_diag, csr_matrix, identity, kron
 from scipy.sparse.csgraph import connected_components
 
 from .suppression import DEFAULT_MIN_N, check_min_n
@@ -115,6 +122,15 @@ class Block:
         if k == len(self.values):
             return (self.group, school, self.var, REMAINDER)
         return (self.group, school, self.var, self.values[k])
+
+
+    def cell(self, key):
+        """(r, k) of a key of this block."""
+        _, school, _, value = key
+        r = len(self.schools) if school is None else self.schools.index(school)
+        if self.var is None or value is None:
+            return r, len(self.values) + 1
+        return r, len(self.values) if value == REMAINDER else self.values.index(value)
 
 
 def blocks(facts: Facts) -> list[Block]:
@@ -391,14 +407,21 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
 
 
 def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = None,
-           time_limit: float = 10.0, max_cuts: int = 50) -> Decision:
+           time_limit: float = 10.0, max_cuts: int = 50, cuts: Sequence = (),
+           kept: Mapping | None = None) -> Decision:
     """The hidden cells of an administration (see the module docstring).
 
-    previous : cell_counts of the last published revision, or None.  Returns a Decision."""
+    previous : cell_counts of the last published revision, or None.
+    cuts : sets of keys of which at least one must be hidden (from ``protect``).
+    kept : keys hidden in a published revision: they stay hidden (as complements unless rule 1
+      applies), since showing one now would give it by difference with the earlier revision.
+    Returns a Decision."""
     min_n = check_min_n(min_n)
     current = cell_counts(facts)
     changed = revision_changes(previous, current, min_n) if previous is not None else {}
     hidden_keys: dict = {}
+    extra = [frozenset(Decision._norm(k) for k in cut) for cut in cuts]
+    kept = {Decision._norm(k) for k in (kept or ()) if len(k) == 4}
     by_group = defaultdict(list)
     for b in blocks(facts):
         by_group[b.group].append(b)
@@ -421,9 +444,12 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
                         forced[(r, k)] = FEWER
                     elif key in changed:
                         forced[(r, k)] = REVISION
+                    elif key in kept:
+                        forced[(r, k)] = COMPLEMENT
                     if b.var is not None and r < R - 1 and total_hidden[r]:
                         forced.setdefault((r, k), COMPLEMENT)
-            cuts: list = []
+            cuts = [sorted(b.cell(k) for k in cut) for cut in extra
+                    if all(k[0] == group and k[2] == b.var for k in cut)]
             for _ in range(max_cuts):
                 hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit)
                 protect = np.zeros_like(hidden)
@@ -479,6 +505,39 @@ class AuditResult:
         return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
 
 
+def _solve_ranges(problems: dict, objectives: dict):
+    """Minimum and maximum of every objective subject to its program, in one linear program.
+
+    problems : id -> (A (e, v) sparse, b (e,), lb (v,), ub (v,));  objectives : id -> [(info, c (v,))].
+    Each objective gets two independent copies of its program (min c.x and max c.x), all copies
+    side by side in one block-diagonal program: HiGHS solves the lot in one call, and the optimum
+    of the sum is the optimum of every copy.  Returns (lows, highs) in objectives' order, and 1."""
+    if not objectives:
+        return np.array([]), np.array([]), 0
+    blocks_, rhs, lbs, ubs, costs = [], [], [], [], []
+    for pid, objs in objectives.items():
+        A, b, lb, ub, _ = problems[pid]
+        q = 2 * len(objs)
+        blocks_.append(kron(identity(q, format="csr"), A, format="csr"))
+        rhs.append(np.tile(b, q)), lbs.append(np.tile(lb, q)), ubs.append(np.tile(ub, q))
+        c = np.stack([o for _, o in objs])                        # (q/2, v)
+        costs.append(np.stack([c, -c], axis=1).ravel())           # min copy, then max copy
+    A = block_diag(blocks_, format="csr")
+    cost = np.concatenate(costs)
+    res = linprog(cost, A_eq=A, b_eq=np.concatenate(rhs), bounds=np.stack([np.concatenate(lbs), np.concatenate(ubs)], 1),
+                  method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"the audit program failed: {res.message}")
+    lows, highs, at = [], [], 0
+    for pid, objs in objectives.items():
+        v = problems[pid][0].shape[1]
+        for _, o in objs:
+            lows.append(o @ res.x[at:at + v])
+            highs.append(o @ res.x[at + v:at + 2 * v])
+            at += 2 * v
+    return np.array(lows), np.array(highs), 1
+
+
 def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapping | None = None,
           count_measures: Sequence[str] = (), previous: Sequence = (), width: float = DEFAULT_WIDTH,
           score_range: tuple = SCORE_RANGE) -> AuditResult:
@@ -510,9 +569,10 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
-    failures, n_sets, n_lps = [], 0, 0
+    failures, n_sets = [], 0
+    ranges, problems, objectives = [], {}, {}
     N = decision.min_n
-    for b in blocks(facts):
+    for bi, b in enumerate(blocks(facts)):
         S, K = len(b.schools), len(b.values)
         idx = b.members
         bits = np.zeros(idx.size, dtype=np.int64)
@@ -528,14 +588,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         np.add.at(n_am, atom_of, has[idx].astype(float))
         s_am = np.zeros((A_n, m))
         np.add.at(s_am, atom_of, np.where(has[idx], x[idx], 0.0))
-        var_id = -np.ones((A_n, m), dtype=np.int64)
-        live = n_am > 0
-        var_id[live] = np.arange(live.sum())
-        nvar = int(live.sum())
-        lb = (lo_v[None, :] * n_am)[live]
-        ub = (hi_v[None, :] * n_am)[live]
-        rows, cols, vals, rhs = [], [], [], []
-        # cells: (r, k) -> atom mask, per layer
+        # cells: (r, k) -> atom mask
         cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
         in_cell = {}
         for r, k in cells:
@@ -543,21 +596,55 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             if k != K + 1:
                 sel &= atoms[:, 1] == k
             in_cell[(r, k)] = sel
+        # protected sets of the current revision
+        sets = []
+        for r, k in cells:
+            key = b.key(r, k)
+            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key, in_cell[(r, k)], "hidden cell"))
+        for r in range(S + 1):
+            if b.var is None:
+                break
+            sel = atoms[:, 1] == K if r == S else (atoms[:, 0] == r) & (atoms[:, 1] == K)
+            nr = b.counts[r, K, 0]
+            if 0 < nr < N:
+                sets.append((b.key(r, K), sel, "remainder"))
+        for li, (mk, dec) in enumerate(layers[1:], start=1):
+            new = (atoms[:, 2] >> li) & 1 == 0
+            for r, k in cells:
+                sel = in_cell[(r, k)] & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((b.key(r, k), sel, "revision change"))
+        # A school cell shown in every measure of every revision publishes its sums, and its atoms
+        # enter every other equation only through those sums: they are constants, not unknowns.
+        keep = np.zeros(A_n, dtype=bool)
+        for _, sel, _ in sets:
+            keep |= sel
+        base_key = [b.key(r, k) for r, k in zip(atoms[:, 0], atoms[:, 1])]
+        for key in set(base_key):
+            if key[3] == REMAINDER or any(dec.hidden_in(key, name) for _, dec in layers for name in names):
+                keep |= np.array([bk == key for bk in base_key])
+        var_id = -np.ones((A_n, m), dtype=np.int64)
+        live = (n_am > 0) & keep[:, None]
+        var_id[live] = np.arange(live.sum())
+        nvar = int(live.sum())
+        lb = (lo_v[None, :] * n_am)[live]
+        ub = (hi_v[None, :] * n_am)[live]
+        rows, cols, vals, rhs = [], [], [], []
         for li, (mk, dec) in enumerate(layers):
             lsel = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
             for r, k in cells:
                 key = b.key(r, k)
                 sel = in_cell[(r, k)] & lsel
                 for j in range(m):
-                    if dec.hidden_in(key, names[j]):
-                        continue
                     v = var_id[sel, j]
                     v = v[v >= 0]
-                    if v.size == 0:
+                    if v.size == 0 or dec.hidden_in(key, names[j]):
                         continue
                     e = len(rhs)
                     rows.extend([e] * v.size), cols.extend(v.tolist()), vals.extend([1.0] * v.size)
-                    rhs.append(float(s_am[sel, j].sum()))
+                    rhs.append(float(s_am[sel & keep, j].sum()))
         for d, ts in ties:
             for a in np.flatnonzero(live[:, d]):
                 tv = [t for t in ts if live[a, t]]
@@ -574,27 +661,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             adj = (A.T @ A).tocsr() if A.shape[0] else csr_matrix((nvar, nvar))
             _, comp = connected_components(adj + csr_matrix((np.ones(nvar), (np.arange(nvar), np.arange(nvar)))),
                                            directed=False)
-        # protected sets of the current revision
-        sets = []
-        dec0 = decision
-        for r, k in cells:
-            key = b.key(r, k)
-            if dec0.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
-                sets.append((key, in_cell[(r, k)], "hidden cell"))
-        for r in range(S + 1):
-            if b.var is None:
-                break
-            sel = atoms[:, 1] == K if r == S else (atoms[:, 0] == r) & (atoms[:, 1] == K)
-            nr = b.counts[r, K, 0]
-            if 0 < nr < N:
-                sets.append((b.key(r, K), sel, "remainder"))
-        for li, (mk, dec) in enumerate(layers[1:], start=1):
-            new = (atoms[:, 2] >> li) & 1 == 0
-            for r, k in cells:
-                sel = in_cell[(r, k)] & new
-                nd = n_am[sel].max() if sel.any() else 0
-                if 0 < nd < N:
-                    sets.append((b.key(r, k), sel, "revision change"))
+            row_comp = comp[A.indices[A.indptr[:-1]]] if A.shape[0] else np.zeros(0, dtype=np.int64)
         for key, sel, what in sets:
             for j in range(m):
                 v = var_id[sel, j]
@@ -602,27 +669,69 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 if v.size == 0:
                     continue
                 n_sets += 1
-                n_p = n_am[sel, j].sum()
                 comps = np.unique(comp[v])
-                vs = np.flatnonzero(np.isin(comp, comps))
-                sub_rows = np.unique(A[:, vs].nonzero()[0]) if A.shape[0] else np.array([], dtype=int)
-                full = (hi_v[j] - lo_v[j])
-                if sub_rows.size == 0:
-                    lo_r, hi_r = lo_v[j], hi_v[j]
-                else:
-                    Asub = A[sub_rows][:, vs]
-                    c = np.zeros(vs.size)
-                    c[np.searchsorted(vs, v)] = 1.0
-                    bnds = np.stack([lb[vs], ub[vs]], axis=1)
-                    r1 = linprog(c, A_eq=Asub, b_eq=b_eq[sub_rows], bounds=bnds, method="highs")
-                    r2 = linprog(-c, A_eq=Asub, b_eq=b_eq[sub_rows], bounds=bnds, method="highs")
-                    n_lps += 2
-                    if r1.status != 0 or r2.status != 0:
-                        raise RuntimeError(f"audit program for {describe(key)} failed: {r1.message} {r2.message}")
-                    lo_r, hi_r = r1.fun, -r2.fun
-                    if not is_count[j]:
-                        lo_r, hi_r = lo_r / n_p, hi_r / n_p
-                need = 0.5 if is_count[j] else min(width, full)
-                if hi_r - lo_r < need - 1e-7:
-                    failures.append(Failure(key, names[j], float(lo_r), float(hi_r), what))
+                pid = (bi, tuple(comps))
+                if pid not in problems:
+                    vs = np.flatnonzero(np.isin(comp, comps))
+                    sub_rows = np.flatnonzero(np.isin(row_comp, comps))
+                    problems[pid] = (A[sub_rows][:, vs], b_eq[sub_rows], lb[vs], ub[vs], vs)
+                info = (key, names[j], what, is_count[j], hi_v[j] - lo_v[j])
+                if problems[pid][0].shape[0] == 0:
+                    ranges.append((info, lo_v[j], hi_v[j]))
+                    continue
+                vs = problems[pid][4]
+                obj = np.zeros(vs.size)
+                obj[np.searchsorted(vs, v)] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
+                objectives.setdefault(pid, []).append((info, obj))
+    lo_r, hi_r, n_lps = _solve_ranges(problems, objectives)
+    ranges += [(info, lo, hi) for info, lo, hi in zip([i for objs in objectives.values() for i, _ in objs], lo_r, hi_r)]
+    for (key, measure, what, counted, full), lo, hi in ranges:
+        need = 0.5 if counted else min(width, full)
+        if hi - lo < need - 1e-7:
+            failures.append(Failure(key, measure, float(lo), float(hi), what))
     return AuditResult(failures, n_sets, n_lps)
+
+
+def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, domains: Mapping | None = None,
+            count_measures: Sequence[str] = (), previous: Sequence = (), width: float = DEFAULT_WIDTH,
+            score_range: tuple = SCORE_RANGE, max_rounds: int = 20, time_limit: float = 10.0):
+    """Decide, audit, and feed what the audit could work out back into the decision until it passes.
+
+    The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
+    a respondent has, so respondents missing a topic page make the domain and its topics together
+    reveal sums that no single count column shows.  Each failure adds a cut "hide one more shown
+    category of that partition" (or, when none is left, the school's whole group, then one more
+    district category of that variable), and the integer
+    program is solved again.  Cells hidden in an earlier revision stay hidden.  previous, width, score_range as for ``audit``; the last revision's
+    counts are taken from ``previous[-1]``.  Returns (Decision, AuditResult); a result that is not
+    ``ok`` after max_rounds must not be published (its message names the cells)."""
+    before = cell_counts(facts.subset(previous[-1][0])) if len(previous) else None
+    kept = {k for _, dec in previous for k in dec.hidden}
+    cuts: list = []
+    for _ in range(max_rounds):
+        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept)
+        result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
+                       previous=previous, width=width, score_range=score_range)
+        if result.ok:
+            break
+        new = {_cut_for(f.key, decision) for f in result.failures} - {None} - set(cuts)
+        if not new:
+            break
+        cuts.extend(sorted(new, key=str))
+    return decision, result
+
+
+def _cut_for(key, decision: Decision):
+    """Shown cells of which one more must be hidden: key's partition, else its school's total for
+    the group, else the district's categories of that variable (which tie the schools together)."""
+    group, school, var, _ = key
+
+    def shown(sch, v):
+        return frozenset(k for k, c in decision.counts.items() if k[:3] == (group, sch, v)
+                         and (v is None or k[3] not in (None, REMAINDER)) and c[0] > 0 and not decision.is_hidden(k))
+
+    for cut in ([shown(school, var)] if var is not None else []) + [shown(school, None)] + \
+            ([shown(None, var)] if var is not None and school is not None else []):
+        if cut:
+            return cut
+    return None
