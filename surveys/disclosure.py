@@ -539,8 +539,8 @@ def _solve_ranges(problems: dict, objectives: dict):
 
 
 def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapping | None = None,
-          count_measures: Sequence[str] = (), previous: Sequence = (), width: float = DEFAULT_WIDTH,
-          score_range: tuple = SCORE_RANGE) -> AuditResult:
+          count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
+          width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE) -> AuditResult:
     """Play a determined reader of everything one role sees for an administration.
 
     values : (n, m) float, each respondent's result per measure (NaN = none).  Score measures are
@@ -548,12 +548,16 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
       are 0/1 and only their counts are published.
     domains : domain measure -> its topic measures; a respondent's domain score is the mean of
       their topic scores, which ties the measures of a published cell together.
+    exclusive : groups of count measures of which each respondent with a result has exactly one:
+      the performance levels of a topic, the answer categories of an item (their percentages are
+      these counts over n, so they tie together too).
     previous : [(mask (n,) bool, Decision)] earlier published revisions: the respondents in mask
       with the same results (a re-score under the same calibration).
     Every published cell (not hidden, in this or an earlier revision) gives sum and n of every
     measure.  Protected sets: hidden "fewer" cells, non-answering remainders of
     fewer than N, and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
-    set's mean can range over at least ``width`` points (counts: are not pinned)."""
+    set's mean can range over at least ``width`` points, and each count can take at least two
+    whole values."""
     x = np.asarray(values, dtype=np.float64)
     m = len(facts.measures)
     if x.shape != (len(facts.school_ids), m):
@@ -566,6 +570,14 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     is_count = np.array([name in set(count_measures) for name in names])
     lo_v = np.where(is_count, 0.0, score_range[0])
     hi_v = np.where(is_count, 1.0, score_range[1])
+    if is_count.any() and not np.isin(x[:, is_count][~np.isnan(x[:, is_count])], (0.0, 1.0)).all():
+        raise ValueError("count measures must be 0 or 1 for each respondent (NaN = no result)")
+    sc = x[:, ~is_count]
+    if ((sc < score_range[0]) | (sc > score_range[1])).any():
+        raise ValueError(f"scale scores must lie in the score range {score_range} (the reader knows it)")
+    groups_ = [[mpos[c] for c in grp] for grp in exclusive]
+    if any(not is_count[g].all() for g in groups_ if g):
+        raise ValueError("exclusive groups must be count measures")
     ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
@@ -655,6 +667,12 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 for t in tv:
                     rows.append(e), cols.append(int(var_id[a, t])), vals.append(-n_am[a, d] / (n_am[a, t] * len(tv)))
                 rhs.append(0.0)
+        for grp in groups_:
+            for a in np.flatnonzero(live[:, grp].any(1)):
+                cv = [c for c in grp if live[a, c]]
+                e = len(rhs)
+                rows.extend([e] * len(cv)), cols.extend(int(var_id[a, c]) for c in cv), vals.extend([1.0] * len(cv))
+                rhs.append(float(n_am[a, grp].max()))
         A = csr_matrix((vals, (rows, cols)), shape=(len(rhs), nvar)) if nvar else csr_matrix((0, 0))
         b_eq = np.array(rhs)
         if nvar:
@@ -686,24 +704,25 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     lo_r, hi_r, n_lps = _solve_ranges(problems, objectives)
     ranges += [(info, lo, hi) for info, lo, hi in zip([i for objs in objectives.values() for i, _ in objs], lo_r, hi_r)]
     for (key, measure, what, counted, full), lo, hi in ranges:
-        need = 0.5 if counted else min(width, full)
-        if hi - lo < need - 1e-7:
+        pinned = np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1 if counted else hi - lo < min(width, full) - 1e-7
+        if pinned:
             failures.append(Failure(key, measure, float(lo), float(hi), what))
     return AuditResult(failures, n_sets, n_lps)
 
 
 def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, domains: Mapping | None = None,
-            count_measures: Sequence[str] = (), previous: Sequence = (), width: float = DEFAULT_WIDTH,
-            score_range: tuple = SCORE_RANGE, max_rounds: int = 20, time_limit: float = 10.0):
+            count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
+            width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
+            time_limit: float = 10.0):
     """Decide, audit, and feed what the audit could work out back into the decision until it passes.
 
     The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
     a respondent has, so respondents missing a topic page make the domain and its topics together
     reveal sums that no single count column shows.  Each failure adds a cut "hide one more shown
-    category of that partition" (or, when none is left, the school's whole group, then one more
-    district category of that variable), and the integer
-    program is solved again.  Cells hidden in an earlier revision stay hidden.  previous, width, score_range as for ``audit``; the last revision's
-    counts are taken from ``previous[-1]``.  Returns (Decision, AuditResult); a result that is not
+    category of that partition" (or, when none is left, the school's whole group, one more
+    district category of that variable, another school's total, the district's), and the program is solved again.  Cells hidden
+    in an earlier revision stay hidden.  count_measures, exclusive, previous, width, score_range as
+    for ``audit``; the last revision's counts are taken from ``previous[-1]``.  Returns (Decision, AuditResult); a result that is not
     ``ok`` after max_rounds must not be published (its message names the cells)."""
     before = cell_counts(facts.subset(previous[-1][0])) if len(previous) else None
     kept = {k for _, dec in previous for k in dec.hidden}
@@ -711,7 +730,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
     for _ in range(max_rounds):
         decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept)
         result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
-                       previous=previous, width=width, score_range=score_range)
+                       exclusive=exclusive, previous=previous, width=width, score_range=score_range)
         if result.ok:
             break
         new = {_cut_for(f.key, decision) for f in result.failures} - {None} - set(cuts)
@@ -723,15 +742,18 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
 
 def _cut_for(key, decision: Decision):
     """Shown cells of which one more must be hidden: key's partition, else its school's total for
-    the group, else the district's categories of that variable (which tie the schools together)."""
+    the group, else the district's categories of that variable (which tie the schools together),
+    else another school's total, else the district's total."""
     group, school, var, _ = key
 
     def shown(sch, v):
         return frozenset(k for k, c in decision.counts.items() if k[:3] == (group, sch, v)
                          and (v is None or k[3] not in (None, REMAINDER)) and c[0] > 0 and not decision.is_hidden(k))
 
+    totals = frozenset(k for k in decision.counts if k[0] == group and k[2] is None and k[1] is not None
+                       and not decision.is_hidden(k))
     for cut in ([shown(school, var)] if var is not None else []) + [shown(school, None)] + \
-            ([shown(None, var)] if var is not None and school is not None else []):
+            ([shown(None, var)] if var is not None and school is not None else []) + [totals, shown(None, None)]:
         if cut:
             return cut
     return None

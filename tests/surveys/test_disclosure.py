@@ -140,7 +140,7 @@ def random_district(rng, n_schools=4):
             v = rng.choice(np.array(values, dtype=object), n, p=rng.dirichlet(alpha))
             v[rng.random(n) < rng.uniform(0, 0.06)] = None
             out.append(v)
-        t = rng.normal(300, 50, (n, 2)) + rng.normal(0, 20)
+        t = np.clip(rng.normal(300, 50, (n, 2)) + rng.normal(0, 20), 100, 500)
         t[rng.random((n, 2)) < rng.uniform(0, 0.1)] = np.nan
         k = (~np.isnan(t)).sum(1)
         d = np.where(k > 0, np.nansum(t, axis=1) / np.maximum(k, 1), np.nan)
@@ -171,3 +171,55 @@ def test_audit_passes_on_1000_random_schools_with_a_rescore_after_one_late_respo
         assert result.n_sets > 0 and decision.reason((G, None, None, None)) in (None, REVISION)
     assert schools == 1000 and rescored == 50
     assert time.process_time() - start < 60  # CPU seconds: the machine is shared
+
+
+LEVELS = ["t1 least", "t1 middle", "t1 favourable"]
+ITEM = ["item1 = 1", "item1 = 2", "item1 = 3"]
+
+
+def with_counts(facts, x, rng):
+    """Add t1's performance levels (cuts at 270 and 330) and one item's three answer categories
+    (5% not answered) as 0/1 count measures.  Returns (Facts, values (n, 9), exclusive groups)."""
+    n = len(x)
+    level = np.digitize(x[:, 0], [270, 330])
+    lv = np.where(np.isnan(x[:, :1]), np.nan, (level[:, None] == np.arange(3)).astype(float))
+    answer = rng.integers(0, 3, n)
+    it = (answer[:, None] == np.arange(3)).astype(float)
+    it[rng.random(n) < 0.05] = np.nan
+    xc = np.c_[x, lv, it]
+    return (Facts.build(facts.school_ids, G, facts.subgroups, list(facts.measures) + LEVELS + ITEM, ~np.isnan(xc)),
+            xc, [LEVELS, ITEM])
+
+
+def test_hidden_item_counts_and_level_percentages_are_not_pinned():
+    rng = np.random.default_rng(3)
+    grade = np.array(["6"] * 7 + ["7"] * 69 + ["8"] * 114, dtype=object)
+    n = len(grade)
+    t = rng.normal(300, 50, (n, 2))
+    base = Facts.build(np.full(n, 3), G, {"grade": grade}, ["t1", "t2", "d"], np.ones((n, 3), bool))
+    facts, x, groups = with_counts(base, np.c_[t, t.mean(1)], rng)
+    counted = LEVELS + ITEM
+    # grade 6 alone hidden: its counts follow from the school's minus grades 7 and 8
+    alone = Decision({(G, 3, "grade", "6"): FEWER, (G, None, "grade", "6"): FEWER}, 10)
+    bad = audit(facts, x, alone, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups)
+    six = grade == "6"
+    for j, name in enumerate(facts.measures):
+        if name in counted:
+            hit = [f for f in bad.failures if f.key == (G, 3, "grade", "6") and f.measure == name]
+            assert hit and hit[0].low == pytest.approx(np.nansum(x[six, j])) == pytest.approx(hit[0].high)
+    decision, result = protect(facts, x, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups)
+    assert result.ok and decision.reason((G, 3, "grade", "6")) == FEWER
+    assert result.n_sets >= len(facts.measures)
+    with pytest.raises(ValueError, match="0 or 1"):
+        audit(facts, x * 2, decision, count_measures=counted)
+    with pytest.raises(ValueError, match="score range"):
+        audit(facts, x * 2, decision, count_measures=[])
+
+
+def test_random_districts_with_levels_and_item_counts_pass_the_audit():
+    rng = np.random.default_rng(12)
+    counted = LEVELS + ITEM
+    for district in range(15):
+        facts, x, groups = with_counts(*random_district(rng), rng)
+        decision, result = protect(facts, x, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups)
+        assert result.ok, f"district {district}: {result.message()}"
