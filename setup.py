@@ -36,7 +36,6 @@ setup(
             "playwright>=1.40,<2",
             "axe-playwright-python>=0.1.4,<1",
             "psycopg[binary]>=3.1,<4",
-            "pycanon>=1.3,<2",  # verifies the shareable export's k-anonymity independently
         ],
         "postgres": ["psycopg[binary]>=3.1,<4", "gunicorn>=22,<28"],
         "bench": ["girth>=0.8,<1", "gunicorn>=22,<28", "psycopg[binary]>=3.1,<4"],

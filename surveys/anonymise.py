@@ -20,7 +20,8 @@ first (``withheld``), so that an export cannot reproduce a hidden group (issue 1
 anjana (k-anonymity by full-domain generalisation) is not used: it generalises a variable for every
 row of the file at once and suppresses whole rows (dropping responses), where local recoding keeps
 race and home language for the common rows; and it pins exact old versions of numpy, pandas and
-scipy.  pycanon verifies the result independently in the tests.
+scipy.  pycanon (a verifier) pins them too, so the tests verify every shareable file with their own
+pandas groupby over the quasi-identifiers instead.
 """
 from __future__ import annotations
 
