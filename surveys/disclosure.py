@@ -211,10 +211,12 @@ def describe(key) -> str:
 
 @dataclass
 class Decision:
-    """Hidden cells: key -> reason (FEWER, COMPLEMENT or REVISION).  min_n is the N used."""
+    """Hidden cells: key -> reason (FEWER, COMPLEMENT or REVISION).  min_n is the N used;
+    counts : key -> (1 + m,) respondents, then respondents with a result per measure."""
     hidden: dict
     min_n: int
     counts: dict = field(default_factory=dict, repr=False)
+    measures: tuple = ()
 
     def reason(self, key):
         """The reason a cell is hidden (for a decision made per measure, the first measure's)."""
@@ -234,27 +236,40 @@ class Decision:
         group, school, var, value = key
         return (group, None if school is None else int(school), var, None if value is None else str(value))
 
-    def label(self, key) -> str | None:
+    def label(self, key, measure: str | None = None) -> str | None:
+        """What a page says in place of a hidden cell, true for that cell (and measure): "Fewer
+        than N respondents" only when the cell has fewer than N respondents (with a result in
+        ``measure``, when given); otherwise it is hidden to protect a smaller group."""
         reason = self.reason(key)
-        return None if reason is None else REASON_TEXT[reason].format(n=self.min_n)
+        if reason is None:
+            return None
+        counts = self.counts.get(self._norm(key))
+        if reason == FEWER and counts is not None:
+            j = 0 if measure is None or measure not in self.measures else 1 + self.measures.index(measure)
+            if counts[j] >= self.min_n:
+                reason = COMPLEMENT
+        return REASON_TEXT[reason].format(n=self.min_n)
 
     def apply(self, cells: Sequence[dict]) -> list[dict]:
         """Blank the numbers of hidden cells of surveys.aggregate cell dicts (in place; returned);
-        each gets "suppressed" and "reason"."""
+        each gets "suppressed", "reason" and "label" (per cell and its "measure", when it has one)."""
         from .suppression import blank
         for c in cells:
             key = (c["group"], c["school_id"], c.get("subgroup"), c.get("subgroup_value"))
             reason = self.reason(key)
             c["reason"] = reason
+            c["label"] = self.label(key, c.get("measure"))
             if reason is None:
                 c["suppressed"] = False
             else:
                 blank(c)
         return cells
 
-    def covered(self) -> int:
-        """Respondents covered by hidden subgroup cells (district cells included)."""
-        return int(sum(self.counts[k][0] for k in self.hidden if k[2] is not None and k in self.counts))
+    def covered(self, keys=None) -> int:
+        """Respondents covered by hidden subgroup cells (district cells included), or by the hidden
+        ones among ``keys`` (a page's cells), for the page to say how many its hidden cells cover."""
+        pool = self.hidden if keys is None else [k for k in map(self._norm, keys) if k in self.hidden]
+        return int(sum(self.counts[k][0] for k in pool if k[2] is not None and k in self.counts))
 
     def is_hidden(self, key) -> bool:
         return self.reason(key) is not None
@@ -273,7 +288,7 @@ def _equations(b: Block, school_total_hidden):
         if r < S and school_total_hidden[r]:
             continue  # a hidden school shows nothing: its row carries no information
         eqs.append(([(r, k) for k in range(K + 1)], (r, K + 1)))
-    for k in range(K):
+    for k in range(K if S > 1 else 0):  # a one-school district's row is the school's row
         eqs.append(([(r, k) for r in range(S)], (S, k)))
     return eqs
 
@@ -331,6 +346,10 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
             add(mass, -const_mass, np.inf)
             add(count, -const_count, np.inf)
             a_forced.append(must)
+    if R == 2:  # one school: the district cells are the school's cells, hidden alike
+        for k in range(C):
+            if (0, k) in vidx and (1, k) in vidx:
+                add([(vidx[(0, k)], 1.0), (vidx[(1, k)], -1.0)], 0.0, 0.0)
     for cut in cuts:
         entries = [(vidx[c], 1.0) for c in cut if c in vidx]
         if entries:
@@ -470,7 +489,7 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
                         if b.var is not None and k == C - 1:
                             continue
                         hidden_keys[b.key(r, k)] = forced.get((r, k), COMPLEMENT)
-    return Decision(hidden_keys, min_n, current)
+    return Decision(hidden_keys, min_n, current, facts.measures)
 
 
 # --------------------------------------------------------------------------- the audit

@@ -223,3 +223,24 @@ def test_random_districts_with_levels_and_item_counts_pass_the_audit():
         facts, x, groups = with_counts(*random_district(rng), rng)
         decision, result = protect(facts, x, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups)
         assert result.ok, f"district {district}: {result.message()}"
+
+
+def test_labels_are_true_per_cell_and_measure():
+    # grade 7 has 12 students, 8 of them with a t2 score; grade 6 has 4 students
+    grade = np.array(["6"] * 4 + ["7"] * 12 + ["8"] * 60, dtype=object)
+    has = np.ones((len(grade), 2), bool)
+    has[np.flatnonzero(grade == "7")[:4], 1] = False
+    facts = Facts.build(np.full(len(grade), 3), G, {"grade": grade}, ["t1", "t2"], has)
+    decision = decide(facts)
+    six, seven, eight = [(G, 3, "grade", g) for g in "678"]
+    hidden_text = "Hidden so that a smaller group's results can't be worked out"
+    assert decision.label(six) == decision.label(six, "t1") == "Fewer than 10 respondents"
+    assert decision.reason(seven) == FEWER
+    assert decision.label(seven) == decision.label(seven, "t1") == hidden_text
+    assert decision.label(seven, "t2") == "Fewer than 10 respondents"
+    assert decision.label(eight) is None
+    cells = [{"group": G, "school_id": 3, "subgroup": "grade", "subgroup_value": "7", "measure": "t2",
+              "mean": 300.0, "n": 8}]
+    decision.apply(cells)
+    assert cells[0]["label"] == "Fewer than 10 respondents" and cells[0]["suppressed"]
+    assert decision.covered([six, seven, eight]) == 16
