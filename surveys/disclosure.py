@@ -217,6 +217,7 @@ class Decision:
     min_n: int
     counts: dict = field(default_factory=dict, repr=False)
     measures: tuple = ()
+    remainders: bool = True   # small non-answering remainders are protected sets
 
     def reason(self, key):
         """The reason a cell is hidden (for a decision made per measure, the first measure's)."""
@@ -293,7 +294,8 @@ def _equations(b: Block, school_total_hidden):
     return eqs
 
 
-def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, time_limit: float):
+def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, time_limit: float,
+                 remainders: bool = True):
     """Hidden flags (rows, cols) minimising covered respondents.  forced: (r, k) -> reason;
     fixed: (r, k) -> bool for cells decided elsewhere (R is always hidden, totals from the
     school block)."""
@@ -336,7 +338,7 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
                     count.append((vidx[c], 1.0))
                 elif fixed.get(c, False):
                     is_rem = c[1] == C - 2
-                    if is_rem and wc >= min_n:
+                    if is_rem and (wc >= min_n or not remainders):
                         mass.append((a, float(wc)))
                         count.append((a, 1.0))
                     else:
@@ -427,13 +429,16 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
 
 def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = None,
            time_limit: float = 10.0, max_cuts: int = 50, cuts: Sequence = (),
-           kept: Mapping | None = None) -> Decision:
+           kept: Mapping | None = None, remainders: bool = True) -> Decision:
     """The hidden cells of an administration (see the module docstring).
 
     previous : cell_counts of the last published revision, or None.
     cuts : sets of keys of which at least one must be hidden (from ``protect``).
     kept : keys hidden in a published revision: they stay hidden (as complements unless rule 1
       applies), since showing one now would give it by difference with the earlier revision.
+    remainders : protect non-answering remainders of 1..N-1 (rule 2).  False: a remainder is still
+      never shown and still counts as a hidden member protecting others, but its own mean may be
+      worked out; it removes most of the over-suppression (see docs/disclosure.md, "Remainders").
     Returns a Decision."""
     min_n = check_min_n(min_n)
     current = cell_counts(facts)
@@ -470,12 +475,12 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
             cuts = [sorted(b.cell(k) for k in cut) for cut in extra
                     if all(k[0] == group and k[2] == b.var for k in cut)]
             for _ in range(max_cuts):
-                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit)
+                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainders)
                 protect = np.zeros_like(hidden)
                 for c, reason in forced.items():
                     protect[c] = reason in (FEWER, REVISION)
                 rem = b.counts[:, C - 2, 0]
-                protect[:, C - 2] = (rem > 0) & (rem < min_n)
+                protect[:, C - 2] = (rem > 0) & (rem < min_n) & remainders
                 bad = _determined(b, hidden, protect, {r: fixed.get((r, C - 1), False) for r in range(R)})
                 new = [cut for _, cut in bad if cut and cut not in cuts]
                 if not new:
@@ -489,7 +494,7 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
                         if b.var is not None and k == C - 1:
                             continue
                         hidden_keys[b.key(r, k)] = forced.get((r, k), COMPLEMENT)
-    return Decision(hidden_keys, min_n, current, facts.measures)
+    return Decision(hidden_keys, min_n, current, facts.measures, remainders)
 
 
 # --------------------------------------------------------------------------- the audit
@@ -574,7 +579,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
       with the same results (a re-score under the same calibration).
     Every published cell (not hidden, in this or an earlier revision) gives sum and n of every
     measure.  Protected sets: hidden "fewer" cells, non-answering remainders of
-    fewer than N, and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
+    fewer than N (unless ``decision.remainders`` is False), and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
     set's mean can range over at least ``width`` points, and each count can take at least two
     whole values."""
     x = np.asarray(values, dtype=np.float64)
@@ -638,7 +643,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 break
             sel = atoms[:, 1] == K if r == S else (atoms[:, 0] == r) & (atoms[:, 1] == K)
             nr = b.counts[r, K, 0]
-            if 0 < nr < N:
+            if 0 < nr < N and decision.remainders:
                 sets.append((b.key(r, K), sel, "remainder"))
         for li, (mk, dec) in enumerate(layers[1:], start=1):
             new = (atoms[:, 2] >> li) & 1 == 0
@@ -732,7 +737,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
 def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, domains: Mapping | None = None,
             count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
             width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
-            time_limit: float = 10.0):
+            time_limit: float = 10.0, remainders: bool = True):
     """Decide, audit, and feed what the audit could work out back into the decision until it passes.
 
     The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
@@ -747,7 +752,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
     kept = {k for _, dec in previous for k in dec.hidden}
     cuts: list = []
     for _ in range(max_rounds):
-        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept)
+        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept, remainders=remainders)
         result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
                        exclusive=exclusive, previous=previous, width=width, score_range=score_range)
         if result.ok:

@@ -85,6 +85,19 @@ def test_leak4_not_answered_remainder_is_a_category():
     decision = decide(facts)
     assert decision.reason((G, 3, "grade", "6")) == COMPLEMENT  # the smallest category protects them
     assert audit(facts, x, decision).ok
+    # a district that does not count non-answerers as a protected set shows every grade
+    free, result = protect(facts, x, remainders=False)
+    assert free.hidden == {} and result.ok and not free.remainders
+
+
+def test_an_unprotected_remainder_still_protects_a_small_category():
+    grade = np.array(["6"] * 4 + ["7"] * 60 + ["8"] * 70 + [None] * 7, dtype=object)
+    x = np.random.default_rng(8).normal(300, 40, (len(grade), 1)).clip(100, 500)
+    facts = Facts.build(np.full(len(grade), 3), G, {"grade": grade}, ["cc"], np.ones((len(grade), 1), bool))
+    free, result = protect(facts, x, remainders=False)
+    assert set(free.hidden) == {(G, 3, "grade", "6"), (G, None, "grade", "6")}  # 4 + the 7 unknown
+    assert result.ok and result.n_sets > 0
+    assert decide(facts).hidden == free.hidden  # together the 4 and the 7 protect each other
 
 
 def test_leak5_complement_must_stay_hidden_in_every_measure():
