@@ -529,6 +529,36 @@ class AuditResult:
         return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
 
 
+def _null_space(A) -> np.ndarray:
+    """(v, d) orthonormal basis of A's null space (A (e, v) sparse)."""
+    dense = A.toarray()
+    if dense.shape[0] == 0:
+        return np.eye(dense.shape[1])
+    _, sv, vt = np.linalg.svd(dense, full_matrices=True)
+    rank = int((sv > 1e-9 * max(1.0, sv.max())).sum())
+    return vt[rank:].T
+
+
+def _moves(c, basis, truth, lb, ub, need, counted) -> bool:
+    """Screening before the linear programs: from the true values, step along the null-space
+    direction that changes c.x most, as far as the bounds allow both ways.  Both ends are worlds
+    consistent with everything published, so if c.x differs by ``need`` between them (a count: by
+    one from its true whole value) the set is protected and needs no program."""
+    if basis.shape[1] == 0:
+        return False
+    d = basis @ (basis.T @ c)
+    gain = float(c @ d)
+    if gain <= 1e-12:
+        return False
+    pos, neg = d > 1e-12, d < -1e-12
+    mag = np.maximum(np.abs(d), 1e-300)
+    t_up = float(np.min(np.r_[((ub - truth) / mag)[pos], ((truth - lb) / mag)[neg]], initial=np.inf))
+    t_down = float(np.min(np.r_[((truth - lb) / mag)[pos], ((ub - truth) / mag)[neg]], initial=np.inf))
+    if counted:
+        return max(t_up, t_down) * gain >= need - 1e-9
+    return (t_up + t_down) * gain >= need + 1e-9
+
+
 def _solve_ranges(problems: dict, objectives: dict):
     """Minimum and maximum of every objective subject to its program, in one linear program.
 
@@ -606,7 +636,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
     failures, n_sets = [], 0
-    ranges, problems, objectives = [], {}, {}
+    ranges, problems, objectives, null = [], {}, {}, {}
     N = decision.min_n
     for bi, b in enumerate(blocks(facts)):
         S, K = len(b.schools), len(b.values)
@@ -667,6 +697,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         nvar = int(live.sum())
         lb = (lo_v[None, :] * n_am)[live]
         ub = (hi_v[None, :] * n_am)[live]
+        truth = s_am[live]
         rows, cols, vals, rhs = [], [], [], []
         for li, (mk, dec) in enumerate(layers):
             lsel = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
@@ -717,6 +748,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                     vs = np.flatnonzero(np.isin(comp, comps))
                     sub_rows = np.flatnonzero(np.isin(row_comp, comps))
                     problems[pid] = (A[sub_rows][:, vs], b_eq[sub_rows], lb[vs], ub[vs], vs)
+                    null[pid] = _null_space(problems[pid][0]), truth[vs]
                 info = (key, names[j], what, is_count[j], hi_v[j] - lo_v[j])
                 if problems[pid][0].shape[0] == 0:
                     ranges.append((info, lo_v[j], hi_v[j]))
@@ -724,6 +756,9 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 vs = problems[pid][4]
                 obj = np.zeros(vs.size)
                 obj[np.searchsorted(vs, v)] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
+                need = 1.0 if is_count[j] else min(width, hi_v[j] - lo_v[j])
+                if _moves(obj, *null[pid], problems[pid][2], problems[pid][3], need, is_count[j]):
+                    continue  # two published-consistent worlds already differ by the width
                 objectives.setdefault(pid, []).append((info, obj))
     lo_r, hi_r, n_lps = _solve_ranges(problems, objectives)
     ranges += [(info, lo, hi) for info, lo, hi in zip([i for objs in objectives.values() for i, _ in objs], lo_r, hi_r)]
