@@ -1,0 +1,818 @@
+"""One disclosure policy for everything published about an administration's respondents.
+
+The protected unit is a set of respondents, not a table cell.  A *partition* is one school (or the
+district) x respondent group x subgroup variable; its *categories* are the subgroup values, plus
+the *remainder* R (respondents who did not answer the question), which is never shown but is
+published implicitly by subtraction (school total - shown categories).  For each partition the
+policy decides, from respondent counts alone, which categories are hidden; the same categories are
+then hidden for every topic, domain, item table and percentage of that partition.
+
+Rules (min_n = N, default 10, never below 5), for every equation a reader sees
+
+    school total  = sum of the school's categories + R          (one per school, per variable)
+    district cell = sum over schools of the school cells        (one per category, and R)
+    district total = sum over schools of the school totals
+
+and for every count column (respondents, and respondents with a result in each measure):
+
+1. a cell with 1..N-1 respondents (or 1..N-1 with a result in some measure) is hidden: "fewer";
+2. in every equation, the hidden members with respondents (R counting as hidden) are none, or at
+   least two holding at least N respondents together; a remainder of N or more may stand alone;
+3. complements are chosen by an integer program (scipy ``milp``/HiGHS) that minimises the number
+   of respondents covered by hidden cells: smallest groups first, and a group of 2N or more only
+   where nothing smaller protects as well: "complement";
+4. a cell whose n changed by 1..N-1 since the last published revision is hidden: "revision";
+5. cut loop (Fischetti/Salazar-Gonzalez): the hidden system is checked for protected values that
+   the published equations determine; each one adds a cut "hide one more cell next to it" and the
+   program is solved again.
+
+6. a cell hidden in a published revision stays hidden in later ones;
+7. ``protect``: what ``audit`` can still work out (a domain is the mean of the topics each
+   respondent has, so respondents missing a topic tie the count columns together) is fed back as
+   cuts "hide one more shown category of that partition" until the audit passes.
+
+``audit`` then plays a determined reader with linear programs over every published sum, n, district
+total, domain = mean of the same respondents' topic scores, and every earlier revision.  Cells shown
+in every measure of every revision are constants (their atoms enter other equations only through
+their published sums); all minimum and maximum programs go to HiGHS as one block-diagonal program.
+
+Cell keys are (group, school_id | None, subgroup | None, value | None), as in surveys.aggregate:
+school None is the district, subgroup None the school's (or district's) total.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import block_diag, csr_matrix, identity, kron
+from scipy.sparse.csgraph import connected_components
+
+from .suppression import DEFAULT_MIN_N, check_min_n
+
+FEWER, COMPLEMENT, REVISION = "fewer", "complement", "revision"
+REMAINDER = "__remainder__"  # the category of respondents who did not answer (never shown)
+REASON_TEXT = {
+    FEWER: "Fewer than {n} respondents",
+    COMPLEMENT: "Hidden so that a smaller group's results can't be worked out",
+    REVISION: "Hidden because this group changed by fewer than {n} respondents since the last published results",
+}
+DEFAULT_WIDTH = 10.0
+SCORE_RANGE = (100.0, 500.0)
+
+
+class RevisionRefused(ValueError):
+    """An import would change published cells by 1..N-1 respondents; the message names them."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Respondent-level facts of one administration.
+
+    school_ids : (n,) int;  groups : (n,) str respondent group;
+    subgroups  : variable -> (n,) object, str value or None (not answered / prefer not to say);
+    measures   : names of the m topics/domains/items;  has : (n, m) bool, a result in that measure."""
+    school_ids: np.ndarray
+    groups: np.ndarray
+    subgroups: Mapping[str, np.ndarray]
+    measures: tuple
+    has: np.ndarray
+
+    @classmethod
+    def build(cls, school_ids, groups, subgroups, measures=(), has=None) -> "Facts":
+        sid = np.asarray(school_ids, dtype=np.int64)
+        n = sid.shape[0]
+        grp = np.asarray(groups, dtype=object) if not isinstance(groups, str) else np.full(n, groups, dtype=object)
+        h = np.ones((n, 0), dtype=bool) if has is None else np.asarray(has, dtype=bool).reshape(n, -1)
+        if h.shape[1] != len(measures) or grp.shape[0] != n:
+            raise ValueError("groups must be (n,) and has (n, len(measures))")
+        subs = {}
+        for var, vals in (subgroups or {}).items():
+            vals = np.asarray(vals, dtype=object)
+            if vals.shape[0] != n:
+                raise ValueError(f"subgroup {var!r} has {vals.shape[0]} values for {n} respondents")
+            subs[var] = vals
+        return cls(sid, grp, subs, tuple(measures), h)
+
+    def subset(self, mask) -> "Facts":
+        mask = np.asarray(mask, dtype=bool)
+        return Facts(self.school_ids[mask], self.groups[mask], {v: a[mask] for v, a in self.subgroups.items()},
+                     self.measures, self.has[mask])
+
+
+@dataclass
+class Block:
+    """One respondent group x subgroup variable: rows = schools + district (last), columns =
+    categories + R + total (last two).  counts : (rows, cols, 1 + m) respondents, then per measure."""
+    group: str
+    var: str | None
+    schools: list
+    values: list
+    counts: np.ndarray
+    row_of: np.ndarray = field(repr=False)   # (n_block,) row of each respondent
+    col_of: np.ndarray = field(repr=False)   # (n_block,) column (category or R)
+    members: np.ndarray = field(repr=False)  # (n_block,) indices into Facts
+
+    def key(self, r, k):
+        school = None if r == len(self.schools) else self.schools[r]
+        if self.var is None or k == len(self.values) + 1:
+            return (self.group, school, None, None)
+        if k == len(self.values):
+            return (self.group, school, self.var, REMAINDER)
+        return (self.group, school, self.var, self.values[k])
+
+
+    def cell(self, key):
+        """(r, k) of a key of this block."""
+        _, school, _, value = key
+        r = len(self.schools) if school is None else self.schools.index(school)
+        if self.var is None or value is None:
+            return r, len(self.values) + 1
+        return r, len(self.values) if value == REMAINDER else self.values.index(value)
+
+
+def blocks(facts: Facts) -> list[Block]:
+    """Count tables of every (group, variable), plus (group, None) for the school totals."""
+    out = []
+    cols = np.concatenate([np.ones((facts.has.shape[0], 1), dtype=bool), facts.has], axis=1)
+    for group in sorted(set(facts.groups.tolist())):
+        idx = np.flatnonzero(facts.groups == group)
+        schools, srow = np.unique(facts.school_ids[idx], return_inverse=True)
+        S = schools.size
+        for var in [None] + sorted(facts.subgroups):
+            if var is None:
+                values, col = [], np.zeros(idx.size, dtype=np.int64)  # everyone in "R" of an empty partition
+            else:
+                raw = facts.subgroups[var][idx]
+                missing = np.equal(raw, None)
+                values, vcode = np.unique(np.where(missing, "", raw).astype(str)[~missing], return_inverse=True)
+                values = [str(v) for v in values]
+                col = np.full(idx.size, len(values), dtype=np.int64)
+                col[~missing] = vcode
+            K = len(values)
+            counts = np.zeros((S + 1, K + 2, cols.shape[1]), dtype=np.int64)
+            np.add.at(counts, (srow, col), cols[idx].astype(np.int64))
+            counts[S] = counts[:S].sum(0)
+            counts[:, K + 1] = counts[:, :K + 1].sum(1)
+            out.append(Block(group, var, [int(s) for s in schools], values, counts, srow, col, idx))
+    return out
+
+
+def cell_counts(facts: Facts) -> dict:
+    """key -> (1 + m,) int: respondents, then respondents with a result in each measure."""
+    out = {}
+    for b in blocks(facts):
+        R, C = b.counts.shape[:2]
+        for r in range(R):
+            for k in range(C):
+                if b.var is None and k != C - 1:
+                    continue
+                if b.counts[r, k, 0] or k == C - 1:
+                    out[b.key(r, k)] = b.counts[r, k].copy()
+    return out
+
+
+def revision_changes(previous: Mapping, current: Mapping, min_n: int = DEFAULT_MIN_N) -> dict:
+    """Cells whose n (respondents or any measure's) changed by 1..N-1 since the last published
+    revision: key -> (old counts, new counts).  previous/current as returned by cell_counts; a
+    cell new since then counts from 0."""
+    min_n = check_min_n(min_n)
+    out = {}
+    for key, new in current.items():
+        if key[3] == REMAINDER:
+            continue
+        old = np.asarray(previous.get(key, np.zeros_like(new)))
+        d = np.abs(np.asarray(new) - old[:len(new)])
+        if ((d >= 1) & (d < min_n)).any():
+            out[key] = (old, np.asarray(new))
+    return out
+
+
+def refuse_small_changes(previous: Mapping, current: Mapping, min_n: int = DEFAULT_MIN_N) -> None:
+    """The other choice for a revision: raise RevisionRefused naming the cells an import would
+    change by 1..N-1 respondents."""
+    changed = revision_changes(previous, current, min_n)
+    if changed:
+        names = [f"{describe(k)} ({int(o[0])} -> {int(n[0])} respondents)" for k, (o, n) in list(changed.items())[:10]]
+        raise RevisionRefused(
+            f"Importing these responses would change {len(changed)} published group(s) by fewer than {min_n} "
+            f"respondents, which would let one respondent's answers be worked out: " + "; ".join(names)
+            + ". Import them together with at least " + f"{min_n} responses, or publish a revision with those groups hidden.")
+
+
+def describe(key) -> str:
+    group, school, var, value = key
+    where = "district" if school is None else f"school {school}"
+    what = "all respondents" if var is None else ("no answer" if value == REMAINDER else f"{var}={value}")
+    return f"{group}, {where}, {what}"
+
+
+@dataclass
+class Decision:
+    """Hidden cells: key -> reason (FEWER, COMPLEMENT or REVISION).  min_n is the N used;
+    counts : key -> (1 + m,) respondents, then respondents with a result per measure."""
+    hidden: dict
+    min_n: int
+    counts: dict = field(default_factory=dict, repr=False)
+    measures: tuple = ()
+    remainders: bool = True   # small non-answering remainders are protected sets
+
+    def reason(self, key):
+        """The reason a cell is hidden (for a decision made per measure, the first measure's)."""
+        key = self._norm(key)
+        if key in self.hidden:
+            return self.hidden[key]
+        return next((r for k, r in self.hidden.items() if len(k) == 5 and k[:4] == key), None)
+
+    def hidden_in(self, key, measure) -> bool:
+        """Hidden in this measure's table.  A key may carry a fifth element, the measure, to
+        describe a per-measure decision (the old rule), which the audit can then check."""
+        key = self._norm(key)
+        return key in self.hidden or key + (measure,) in self.hidden
+
+    @staticmethod
+    def _norm(key):
+        group, school, var, value = key
+        return (group, None if school is None else int(school), var, None if value is None else str(value))
+
+    def label(self, key, measure: str | None = None) -> str | None:
+        """What a page says in place of a hidden cell, true for that cell (and measure): "Fewer
+        than N respondents" only when the cell has fewer than N respondents (with a result in
+        ``measure``, when given); otherwise it is hidden to protect a smaller group."""
+        reason = self.reason(key)
+        if reason is None:
+            return None
+        counts = self.counts.get(self._norm(key))
+        if reason == FEWER and counts is not None:
+            j = 0 if measure is None or measure not in self.measures else 1 + self.measures.index(measure)
+            if counts[j] >= self.min_n:
+                reason = COMPLEMENT
+        return REASON_TEXT[reason].format(n=self.min_n)
+
+    def apply(self, cells: Sequence[dict]) -> list[dict]:
+        """Blank the numbers of hidden cells of surveys.aggregate cell dicts (in place; returned);
+        each gets "suppressed", "reason" and "label" (per cell and its "measure", when it has one)."""
+        from .suppression import blank
+        for c in cells:
+            key = (c["group"], c["school_id"], c.get("subgroup"), c.get("subgroup_value"))
+            reason = self.reason(key)
+            c["reason"] = reason
+            c["label"] = self.label(key, c.get("measure"))
+            if reason is None:
+                c["suppressed"] = False
+            else:
+                blank(c)
+        return cells
+
+    def covered(self, keys=None) -> int:
+        """Respondents covered by hidden subgroup cells (district cells included), or by the hidden
+        ones among ``keys`` (a page's cells), for the page to say how many its hidden cells cover."""
+        pool = self.hidden if keys is None else [k for k in map(self._norm, keys) if k in self.hidden]
+        return int(sum(self.counts[k][0] for k in pool if k[2] is not None and k in self.counts))
+
+    def is_hidden(self, key) -> bool:
+        return self.reason(key) is not None
+
+
+# --------------------------------------------------------------------------- the integer program
+
+def _equations(b: Block, school_total_hidden):
+    """[(members [(r, k)], parent)] of a block; parent (r, k) or None."""
+    S, K = len(b.schools), len(b.values)
+    eqs = []
+    if b.var is None:
+        eqs.append(([(r, K + 1) for r in range(S)], (S, K + 1)))
+        return eqs
+    for r in range(S + 1):
+        if r < S and school_total_hidden[r]:
+            continue  # a hidden school shows nothing: its row carries no information
+        eqs.append(([(r, k) for k in range(K + 1)], (r, K + 1)))
+    for k in range(K if S > 1 else 0):  # a one-school district's row is the school's row
+        eqs.append(([(r, k) for r in range(S)], (S, k)))
+    return eqs
+
+
+def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, time_limit: float,
+                 remainders: bool = True):
+    """Hidden flags (rows, cols) minimising covered respondents.  forced: (r, k) -> reason;
+    fixed: (r, k) -> bool for cells decided elsewhere (R is always hidden, totals from the
+    school block)."""
+    R, C, J = b.counts.shape
+    var_cells = [(r, k) for r in range(R) for k in range(C) if (r, k) not in fixed and b.counts[r, k, 0] > 0]
+    vidx = {c: i for i, c in enumerate(var_cells)}
+    nv = len(var_cells)
+    eqs = _equations(b, {r: fixed.get((r, C - 1), False) for r in range(R)})
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    n_a = 0
+    a_forced = []
+
+    def add(row_entries, lower, upper):
+        ri = len(lo)
+        for col, v in row_entries:
+            rows.append(ri), cols.append(col), vals.append(v)
+        lo.append(lower), hi.append(upper)
+
+    for members, parent in eqs:
+        cells = members + [parent]
+        w = np.array([b.counts[c[0], c[1]] for c in cells])  # (len, J)
+        pats = {}
+        for j in range(J):
+            pats.setdefault(tuple(w[:, j]), j)
+        for pat in pats:
+            wj = np.array(pat)
+            if not (wj > 0).any():
+                continue
+            a = nv + n_a
+            n_a += 1
+            mass, count = [(a, -float(min_n))], [(a, -2.0)]
+            const_mass = const_count = 0.0
+            must = False
+            for c, wc in zip(cells, wj):
+                if wc <= 0:
+                    continue
+                if c in vidx:
+                    add([(vidx[c], 1.0), (a, -1.0)], -np.inf, 0.0)  # y <= a
+                    mass.append((vidx[c], float(wc)))
+                    count.append((vidx[c], 1.0))
+                elif fixed.get(c, False):
+                    is_rem = c[1] == C - 2
+                    if is_rem and (wc >= min_n or not remainders):
+                        mass.append((a, float(wc)))
+                        count.append((a, 1.0))
+                    else:
+                        must = True
+                        const_mass += wc
+                        const_count += 1
+            add(mass, -const_mass, np.inf)
+            add(count, -const_count, np.inf)
+            a_forced.append(must)
+    if R == 2:  # one school: the district cells are the school's cells, hidden alike
+        for k in range(C):
+            if (0, k) in vidx and (1, k) in vidx:
+                add([(vidx[(0, k)], 1.0), (vidx[(1, k)], -1.0)], 0.0, 0.0)
+    for cut in cuts:
+        entries = [(vidx[c], 1.0) for c in cut if c in vidx]
+        if entries:
+            add(entries, 1.0, np.inf)
+    n = nv + n_a
+    lb, ub = np.zeros(n), np.ones(n)
+    for c, _ in forced.items():
+        if c in vidx:
+            lb[vidx[c]] = 1.0
+    for i, m in enumerate(a_forced):
+        if m:
+            lb[nv + i] = 1.0
+    cost = np.concatenate([np.array([b.counts[c[0], c[1], 0] for c in var_cells], dtype=float) + 1e-3,
+                           np.zeros(n_a)])
+    hidden = np.zeros((R, C), dtype=bool)
+    for c, h in fixed.items():
+        hidden[c] = h
+    if nv == 0:
+        return hidden
+    cons = []
+    if lo:
+        A = csr_matrix((vals, (rows, cols)), shape=(len(lo), n))
+        cons = [LinearConstraint(A, lo, hi)]
+    res = milp(cost, constraints=cons, integrality=np.ones(n), bounds=Bounds(lb, ub),
+               options={"time_limit": time_limit, "mip_rel_gap": 1e-6})
+    if res.x is None:
+        # infeasible only when a row cannot be protected at all: hide every cell with respondents
+        for c in var_cells:
+            hidden[c] = True
+        return hidden
+    for c, i in vidx.items():
+        hidden[c] = res.x[i] > 0.5
+    return hidden
+
+
+def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_hidden) -> list:
+    """Protected unknown cells whose value the published equations determine (any count column),
+    each with the visible cells of its equations (a cut)."""
+    R, C, J = b.counts.shape
+    eqs = _equations(b, school_total_hidden)
+    out = []
+    seen = set()
+    for j in range(J):
+        w = b.counts[:, :, j]
+        unk = [(r, k) for r in range(R) for k in range(C) if hidden[r, k] and w[r, k] > 0]
+        if not unk:
+            continue
+        ui = {c: i for i, c in enumerate(unk)}
+        A = np.zeros((len(eqs), len(unk)))
+        for e, (members, parent) in enumerate(eqs):
+            for c in members:
+                if c in ui:
+                    A[e, ui[c]] = 1.0
+            if parent in ui:
+                A[e, ui[parent]] = -1.0
+        A = A[np.abs(A).sum(1) > 0]
+        if A.shape[0] == 0:
+            continue
+        _, s, vt = np.linalg.svd(A)
+        rank = int((s > 1e-9 * max(1.0, s.max())).sum())
+        null = vt[rank:]
+        for c, i in ui.items():
+            if not protect[c] or c in seen:
+                continue
+            if null.shape[0] == 0 or np.abs(null[:, i]).max() < 1e-9:
+                seen.add(c)
+                cut = set()
+                for members, parent in eqs:
+                    cells = members + [parent]
+                    if c in cells:
+                        cut |= {x for x in cells if not hidden[x] and b.counts[x[0], x[1], 0] > 0}
+                out.append((c, sorted(cut)))
+    return out
+
+
+def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = None,
+           time_limit: float = 10.0, max_cuts: int = 50, cuts: Sequence = (),
+           kept: Mapping | None = None, remainders: bool = True) -> Decision:
+    """The hidden cells of an administration (see the module docstring).
+
+    previous : cell_counts of the last published revision, or None.
+    cuts : sets of keys of which at least one must be hidden (from ``protect``).
+    kept : keys hidden in a published revision: they stay hidden (as complements unless rule 1
+      applies), since showing one now would give it by difference with the earlier revision.
+    remainders : protect non-answering remainders of 1..N-1 (rule 2).  False: a remainder is still
+      never shown and still counts as a hidden member protecting others, but its own mean may be
+      worked out; it removes most of the over-suppression (see docs/disclosure.md, "Remainders").
+    Returns a Decision."""
+    min_n = check_min_n(min_n)
+    current = cell_counts(facts)
+    changed = revision_changes(previous, current, min_n) if previous is not None else {}
+    hidden_keys: dict = {}
+    extra = [frozenset(Decision._norm(k) for k in cut) for cut in cuts]
+    kept = {Decision._norm(k) for k in (kept or ()) if len(k) == 4}
+    by_group = defaultdict(list)
+    for b in blocks(facts):
+        by_group[b.group].append(b)
+    for group, bl in by_group.items():
+        total_hidden = None
+        for b in bl:
+            R, C, J = b.counts.shape
+            forced, fixed = {}, {}
+            for r in range(R):
+                for k in range(C):
+                    key = b.key(r, k)
+                    w = b.counts[r, k]
+                    if k == C - 2:
+                        fixed[(r, k)] = True  # the remainder is never shown
+                        continue
+                    if b.var is not None and k == C - 1:
+                        fixed[(r, k)] = bool(total_hidden[r])
+                        continue
+                    if ((w >= 1) & (w < min_n)).any():
+                        forced[(r, k)] = FEWER
+                    elif key in changed:
+                        forced[(r, k)] = REVISION
+                    elif key in kept:
+                        forced[(r, k)] = COMPLEMENT
+                    if b.var is not None and r < R - 1 and total_hidden[r]:
+                        forced.setdefault((r, k), COMPLEMENT)
+            cuts = [sorted(b.cell(k) for k in cut) for cut in extra
+                    if all(k[0] == group and k[2] == b.var for k in cut)]
+            for _ in range(max_cuts):
+                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainders)
+                protect = np.zeros_like(hidden)
+                for c, reason in forced.items():
+                    protect[c] = reason in (FEWER, REVISION)
+                rem = b.counts[:, C - 2, 0]
+                protect[:, C - 2] = (rem > 0) & (rem < min_n) & remainders
+                bad = _determined(b, hidden, protect, {r: fixed.get((r, C - 1), False) for r in range(R)})
+                new = [cut for _, cut in bad if cut and cut not in cuts]
+                if not new:
+                    break
+                cuts.extend(new)
+            if b.var is None:
+                total_hidden = hidden[:, C - 1].copy()
+            for r in range(R):
+                for k in range(C):
+                    if hidden[r, k] and k != C - 2 and b.counts[r, k, 0] > 0:
+                        if b.var is not None and k == C - 1:
+                            continue
+                        hidden_keys[b.key(r, k)] = forced.get((r, k), COMPLEMENT)
+    return Decision(hidden_keys, min_n, current, facts.measures, remainders)
+
+
+# --------------------------------------------------------------------------- the audit
+
+@dataclass(frozen=True)
+class Failure:
+    """A protected respondent set whose result a reader can narrow too far."""
+    key: tuple          # the cell (REMAINDER value: the non-answering respondents)
+    measure: str
+    low: float          # feasible range of the set's mean (count measures: of its count)
+    high: float
+    what: str           # "hidden cell", "remainder" or "revision change"
+
+    def __str__(self):
+        return (f"{describe(self.key)} ({self.what}), {self.measure}: a reader can narrow it to "
+                f"[{self.low:.2f}, {self.high:.2f}]")
+
+
+@dataclass
+class AuditResult:
+    failures: list
+    n_sets: int          # protected respondent sets x measures checked
+    n_lps: int           # linear programs solved
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        if self.ok:
+            return "passed"
+        return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
+
+
+def _null_space(A) -> np.ndarray:
+    """(v, d) orthonormal basis of A's null space (A (e, v) sparse)."""
+    dense = A.toarray()
+    if dense.shape[0] == 0:
+        return np.eye(dense.shape[1])
+    _, sv, vt = np.linalg.svd(dense, full_matrices=True)
+    rank = int((sv > 1e-9 * max(1.0, sv.max())).sum())
+    return vt[rank:].T
+
+
+def _moves(c, basis, truth, lb, ub, need, counted) -> bool:
+    """Screening before the linear programs: from the true values, step along the null-space
+    direction that changes c.x most, as far as the bounds allow both ways.  Both ends are worlds
+    consistent with everything published, so if c.x differs by ``need`` between them (a count: by
+    one from its true whole value) the set is protected and needs no program."""
+    if basis.shape[1] == 0:
+        return False
+    d = basis @ (basis.T @ c)
+    gain = float(c @ d)
+    if gain <= 1e-12:
+        return False
+    pos, neg = d > 1e-12, d < -1e-12
+    mag = np.maximum(np.abs(d), 1e-300)
+    t_up = float(np.min(np.r_[((ub - truth) / mag)[pos], ((truth - lb) / mag)[neg]], initial=np.inf))
+    t_down = float(np.min(np.r_[((truth - lb) / mag)[pos], ((ub - truth) / mag)[neg]], initial=np.inf))
+    if counted:
+        return max(t_up, t_down) * gain >= need - 1e-9
+    return (t_up + t_down) * gain >= need + 1e-9
+
+
+def _solve_ranges(problems: dict, objectives: dict):
+    """Minimum and maximum of every objective subject to its program, in one linear program.
+
+    problems : id -> (A (e, v) sparse, b (e,), lb (v,), ub (v,));  objectives : id -> [(info, c (v,))].
+    Each objective gets two independent copies of its program (min c.x and max c.x), all copies
+    side by side in one block-diagonal program: HiGHS solves the lot in one call, and the optimum
+    of the sum is the optimum of every copy.  Returns (lows, highs) in objectives' order, and 1."""
+    if not objectives:
+        return np.array([]), np.array([]), 0
+    blocks_, rhs, lbs, ubs, costs = [], [], [], [], []
+    for pid, objs in objectives.items():
+        A, b, lb, ub, _ = problems[pid]
+        q = 2 * len(objs)
+        blocks_.append(kron(identity(q, format="csr"), A, format="csr"))
+        rhs.append(np.tile(b, q)), lbs.append(np.tile(lb, q)), ubs.append(np.tile(ub, q))
+        c = np.stack([o for _, o in objs])                        # (q/2, v)
+        costs.append(np.stack([c, -c], axis=1).ravel())           # min copy, then max copy
+    A = block_diag(blocks_, format="csr")
+    cost = np.concatenate(costs)
+    res = linprog(cost, A_eq=A, b_eq=np.concatenate(rhs), bounds=np.stack([np.concatenate(lbs), np.concatenate(ubs)], 1),
+                  method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"the audit program failed: {res.message}")
+    lows, highs, at = [], [], 0
+    for pid, objs in objectives.items():
+        v = problems[pid][0].shape[1]
+        for _, o in objs:
+            lows.append(o @ res.x[at:at + v])
+            highs.append(o @ res.x[at + v:at + 2 * v])
+            at += 2 * v
+    return np.array(lows), np.array(highs), 1
+
+
+def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapping | None = None,
+          count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
+          width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE) -> AuditResult:
+    """Play a determined reader of everything one role sees for an administration.
+
+    values : (n, m) float, each respondent's result per measure (NaN = none).  Score measures are
+      scale scores in score_range; count measures (e.g. "item X answered 3", "level favourable")
+      are 0/1 and only their counts are published.
+    domains : domain measure -> its topic measures; a respondent's domain score is the mean of
+      their topic scores, which ties the measures of a published cell together.
+    exclusive : groups of count measures of which each respondent with a result has exactly one:
+      the performance levels of a topic, the answer categories of an item (their percentages are
+      these counts over n, so they tie together too).
+    previous : [(mask (n,) bool, Decision)] earlier published revisions: the respondents in mask
+      with the same results (a re-score under the same calibration).
+    Every published cell (not hidden, in this or an earlier revision) gives sum and n of every
+    measure.  Protected sets: hidden "fewer" cells, non-answering remainders of
+    fewer than N (unless ``decision.remainders`` is False), and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
+    set's mean can range over at least ``width`` points, and each count can take at least two
+    whole values."""
+    x = np.asarray(values, dtype=np.float64)
+    m = len(facts.measures)
+    if x.shape != (len(facts.school_ids), m):
+        raise ValueError(f"values must be (n, {m})")
+    width = float(width)
+    if width <= 0:
+        raise ValueError("the protection width must be positive")
+    names = list(facts.measures)
+    mpos = {name: j for j, name in enumerate(names)}
+    is_count = np.array([name in set(count_measures) for name in names])
+    lo_v = np.where(is_count, 0.0, score_range[0])
+    hi_v = np.where(is_count, 1.0, score_range[1])
+    if is_count.any() and not np.isin(x[:, is_count][~np.isnan(x[:, is_count])], (0.0, 1.0)).all():
+        raise ValueError("count measures must be 0 or 1 for each respondent (NaN = no result)")
+    sc = x[:, ~is_count]
+    if ((sc < score_range[0]) | (sc > score_range[1])).any():
+        raise ValueError(f"scale scores must lie in the score range {score_range} (the reader knows it)")
+    groups_ = [[mpos[c] for c in grp] for grp in exclusive]
+    if any(not is_count[g].all() for g in groups_ if g):
+        raise ValueError("exclusive groups must be count measures")
+    ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
+    layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
+    has = ~np.isnan(x)
+    failures, n_sets = [], 0
+    ranges, problems, objectives, null = [], {}, {}, {}
+    N = decision.min_n
+    for bi, b in enumerate(blocks(facts)):
+        S, K = len(b.schools), len(b.values)
+        idx = b.members
+        bits = np.zeros(idx.size, dtype=np.int64)
+        for li, (mk, _) in enumerate(layers[1:], start=1):
+            bits |= mk[idx].astype(np.int64) << li
+        pattern = (has[idx].astype(np.int64) * (1 << np.arange(m) % 62)).sum(1) if m <= 62 else \
+            np.unique(has[idx], axis=0, return_inverse=True)[1].ravel()
+        codes = np.stack([b.row_of, b.col_of, bits, pattern], axis=1)
+        atoms, atom_of = np.unique(codes, axis=0, return_inverse=True)
+        atom_of = atom_of.ravel()
+        A_n = atoms.shape[0]
+        n_am = np.zeros((A_n, m))
+        np.add.at(n_am, atom_of, has[idx].astype(float))
+        s_am = np.zeros((A_n, m))
+        np.add.at(s_am, atom_of, np.where(has[idx], x[idx], 0.0))
+        # cells: (r, k) -> atom mask
+        cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
+        in_cell = {}
+        for r, k in cells:
+            sel = np.ones(A_n, dtype=bool) if r == S else atoms[:, 0] == r
+            if k != K + 1:
+                sel &= atoms[:, 1] == k
+            in_cell[(r, k)] = sel
+        # protected sets of the current revision
+        sets = []
+        for r, k in cells:
+            key = b.key(r, k)
+            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key, in_cell[(r, k)], "hidden cell"))
+        for r in range(S + 1):
+            if b.var is None:
+                break
+            sel = atoms[:, 1] == K if r == S else (atoms[:, 0] == r) & (atoms[:, 1] == K)
+            nr = b.counts[r, K, 0]
+            if 0 < nr < N and decision.remainders:
+                sets.append((b.key(r, K), sel, "remainder"))
+        for li, (mk, dec) in enumerate(layers[1:], start=1):
+            new = (atoms[:, 2] >> li) & 1 == 0
+            for r, k in cells:
+                sel = in_cell[(r, k)] & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((b.key(r, k), sel, "revision change"))
+        # A school cell shown in every measure of every revision publishes its sums, and its atoms
+        # enter every other equation only through those sums: they are constants, not unknowns.
+        keep = np.zeros(A_n, dtype=bool)
+        for _, sel, _ in sets:
+            keep |= sel
+        base_key = [b.key(r, k) for r, k in zip(atoms[:, 0], atoms[:, 1])]
+        for key in set(base_key):
+            if key[3] == REMAINDER or any(dec.hidden_in(key, name) for _, dec in layers for name in names):
+                keep |= np.array([bk == key for bk in base_key])
+        var_id = -np.ones((A_n, m), dtype=np.int64)
+        live = (n_am > 0) & keep[:, None]
+        var_id[live] = np.arange(live.sum())
+        nvar = int(live.sum())
+        lb = (lo_v[None, :] * n_am)[live]
+        ub = (hi_v[None, :] * n_am)[live]
+        truth = s_am[live]
+        rows, cols, vals, rhs = [], [], [], []
+        for li, (mk, dec) in enumerate(layers):
+            lsel = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
+            for r, k in cells:
+                key = b.key(r, k)
+                sel = in_cell[(r, k)] & lsel
+                for j in range(m):
+                    v = var_id[sel, j]
+                    v = v[v >= 0]
+                    if v.size == 0 or dec.hidden_in(key, names[j]):
+                        continue
+                    e = len(rhs)
+                    rows.extend([e] * v.size), cols.extend(v.tolist()), vals.extend([1.0] * v.size)
+                    rhs.append(float(s_am[sel & keep, j].sum()))
+        for d, ts in ties:
+            for a in np.flatnonzero(live[:, d]):
+                tv = [t for t in ts if live[a, t]]
+                if not tv:
+                    continue
+                e = len(rhs)
+                rows.append(e), cols.append(int(var_id[a, d])), vals.append(1.0)
+                for t in tv:
+                    rows.append(e), cols.append(int(var_id[a, t])), vals.append(-n_am[a, d] / (n_am[a, t] * len(tv)))
+                rhs.append(0.0)
+        for grp in groups_:
+            for a in np.flatnonzero(live[:, grp].any(1)):
+                cv = [c for c in grp if live[a, c]]
+                e = len(rhs)
+                rows.extend([e] * len(cv)), cols.extend(int(var_id[a, c]) for c in cv), vals.extend([1.0] * len(cv))
+                rhs.append(float(n_am[a, grp].max()))
+        A = csr_matrix((vals, (rows, cols)), shape=(len(rhs), nvar)) if nvar else csr_matrix((0, 0))
+        b_eq = np.array(rhs)
+        if nvar:
+            adj = (A.T @ A).tocsr() if A.shape[0] else csr_matrix((nvar, nvar))
+            _, comp = connected_components(adj + csr_matrix((np.ones(nvar), (np.arange(nvar), np.arange(nvar)))),
+                                           directed=False)
+            row_comp = comp[A.indices[A.indptr[:-1]]] if A.shape[0] else np.zeros(0, dtype=np.int64)
+        for key, sel, what in sets:
+            for j in range(m):
+                v = var_id[sel, j]
+                v = v[v >= 0]
+                if v.size == 0:
+                    continue
+                n_sets += 1
+                comps = np.unique(comp[v])
+                pid = (bi, tuple(comps))
+                if pid not in problems:
+                    vs = np.flatnonzero(np.isin(comp, comps))
+                    sub_rows = np.flatnonzero(np.isin(row_comp, comps))
+                    problems[pid] = (A[sub_rows][:, vs], b_eq[sub_rows], lb[vs], ub[vs], vs)
+                    null[pid] = _null_space(problems[pid][0]), truth[vs]
+                info = (key, names[j], what, is_count[j], hi_v[j] - lo_v[j])
+                if problems[pid][0].shape[0] == 0:
+                    ranges.append((info, lo_v[j], hi_v[j]))
+                    continue
+                vs = problems[pid][4]
+                obj = np.zeros(vs.size)
+                obj[np.searchsorted(vs, v)] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
+                need = 1.0 if is_count[j] else min(width, hi_v[j] - lo_v[j])
+                if _moves(obj, *null[pid], problems[pid][2], problems[pid][3], need, is_count[j]):
+                    continue  # two published-consistent worlds already differ by the width
+                objectives.setdefault(pid, []).append((info, obj))
+    lo_r, hi_r, n_lps = _solve_ranges(problems, objectives)
+    ranges += [(info, lo, hi) for info, lo, hi in zip([i for objs in objectives.values() for i, _ in objs], lo_r, hi_r)]
+    for (key, measure, what, counted, full), lo, hi in ranges:
+        pinned = np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1 if counted else hi - lo < min(width, full) - 1e-7
+        if pinned:
+            failures.append(Failure(key, measure, float(lo), float(hi), what))
+    return AuditResult(failures, n_sets, n_lps)
+
+
+def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, domains: Mapping | None = None,
+            count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
+            width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
+            time_limit: float = 10.0, remainders: bool = True):
+    """Decide, audit, and feed what the audit could work out back into the decision until it passes.
+
+    The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
+    a respondent has, so respondents missing a topic page make the domain and its topics together
+    reveal sums that no single count column shows.  Each failure adds a cut "hide one more shown
+    category of that partition" (or, when none is left, the school's whole group, one more
+    district category of that variable, another school's total, the district's), and the program is solved again.  Cells hidden
+    in an earlier revision stay hidden.  count_measures, exclusive, previous, width, score_range as
+    for ``audit``; the last revision's counts are taken from ``previous[-1]``.  Returns (Decision, AuditResult); a result that is not
+    ``ok`` after max_rounds must not be published (its message names the cells)."""
+    before = cell_counts(facts.subset(previous[-1][0])) if len(previous) else None
+    kept = {k for _, dec in previous for k in dec.hidden}
+    cuts: list = []
+    for _ in range(max_rounds):
+        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept, remainders=remainders)
+        result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
+                       exclusive=exclusive, previous=previous, width=width, score_range=score_range)
+        if result.ok:
+            break
+        new = {_cut_for(f.key, decision) for f in result.failures} - {None} - set(cuts)
+        if not new:
+            break
+        cuts.extend(sorted(new, key=str))
+    return decision, result
+
+
+def _cut_for(key, decision: Decision):
+    """Shown cells of which one more must be hidden: key's partition, else its school's total for
+    the group, else the district's categories of that variable (which tie the schools together),
+    else another school's total, else the district's total."""
+    group, school, var, _ = key
+
+    def shown(sch, v):
+        return frozenset(k for k, c in decision.counts.items() if k[:3] == (group, sch, v)
+                         and (v is None or k[3] not in (None, REMAINDER)) and c[0] > 0 and not decision.is_hidden(k))
+
+    totals = frozenset(k for k in decision.counts if k[0] == group and k[2] is None and k[1] is not None
+                       and not decision.is_hidden(k))
+    for cut in ([shown(school, var)] if var is not None else []) + [shown(school, None)] + \
+            ([shown(None, var)] if var is not None and school is not None else []) + [totals, shown(None, None)]:
+        if cut:
+            return cut
+    return None
