@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from surveys.guidance import default_guidance
-from surveys.recommend import SRO_RATINGS
+from surveys.recommend import SRO_RATINGS, STEP_REASONS, steps_to_recommendations
 
 from .. import results
 from ..access import district_staff_required, school_or_404
@@ -90,11 +90,15 @@ def school(school_id):
     recs = school_recommendations(sr)
     sro_items, not_rated = school_action_items(school, eff, sr.cells)
     g = default_guidance()
-    views = [{"rec": r, "title": recommendation_title(r), "steps": [g.step(s) for s in r.steps],
-              "strategies": [g.strategy(s) for s in r.strategies]} for r in recs]
+    views = [{"rec": r, "title": recommendation_title(r), "why": STEP_REASONS.get(r.kind, ""),
+              "strategies": [g.strategy(s) for s in r.strategies], "anchor": f"rec-{i}"}
+             for i, r in enumerate(recs, 1)]
+    anchors = {v["rec"].key: v for v in views}
+    step_groups = [(g.step(step), [anchors[r.key] for r in pointing])
+                   for step, pointing in steps_to_recommendations(recs)]
     return render_template("improve/school.html", school=school, admins=admins, administration=administration,
-                           recs=views, eff=eff, sro_items=sro_items, not_rated=not_rated, planned=planned, sr=sr,
-                           kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g)
+                           recs=views, step_groups=step_groups, eff=eff, sro_items=sro_items, not_rated=not_rated,
+                           planned=planned, sr=sr, kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g)
 
 
 def _new_plan_item(school: School, administration: Administration | None, ref: str) -> PlanItem:

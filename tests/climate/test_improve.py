@@ -438,7 +438,10 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
     body = text_of(page)
     keys = re.findall(r'name="ref" value="([^"]+)"', page.get_data(as_text=True))
     assert keys, "simulated schools have one clearly weak topic, so something is recommended"
-    assert "Evidence:" in body and "Quick Guide steps" in body
+    assert "Evidence:" in body and "Steps these point to" in body and "Why these steps:" in body
+    # each step is listed once on the page, however many recommendations point to it
+    listed = re.findall(r'<li id="step-([^"]+)"', page.get_data(as_text=True))
+    assert listed and len(listed) == len(set(listed))
     topical = [k for k in keys if k.split(":")[0] in ("least_favorable", "subgroup_gap", "decline")]
     for key in topical[:2]:
         add(client, world.school_a.id, key, administration)
