@@ -196,6 +196,10 @@ DEMO_PLAN = [  # (status, owner, due date, notes) for the top three topic recomm
 ]
 
 
+DEMO_OWN_ITEM = ("Greet every student at the door each morning", "relationships", "student", "Principal",
+                 (2025, 10, 31), "The school's own idea, added beside the recommended items.")
+
+
 def seed_improvement() -> list[str]:
     """Cedar Middle's SECURe self-assessment (some criteria unmet) and an action plan of three items
     added from the Spring 2025 recommendations, so that the Spring 2026 results show each item's change.
@@ -234,16 +238,24 @@ def seed_improvement() -> list[str]:
         recs = [r for r in school_recommendations(school_results(cedar, base)) if r.topic]
         added = 0
         for rec, (status, owner, due, notes) in zip(recs, DEMO_PLAN):
-            exists = db.session.scalar(select(PlanItem.id).where(PlanItem.school_id == cedar.id,
-                                                                 PlanItem.ref == rec.key))
+            exists = db.session.scalar(select(PlanItem.id).where(
+                PlanItem.school_id == cedar.id, PlanItem.administration_id == base.id, PlanItem.ref == rec.key))
             if exists is None:
                 db.session.add(PlanItem(school_id=cedar.id, administration_id=base.id, kind="recommendation",
                                         ref=rec.key, title=recommendation_title(rec)[:300], topics=[rec.topic],
                                         respondent_group=rec.group, owner=owner, due_on=dt.date(*due),
                                         status=status, notes=notes))
                 added += 1
+        title, topic, group, owner, due, notes = DEMO_OWN_ITEM
+        if db.session.scalar(select(PlanItem.id).where(PlanItem.school_id == cedar.id, PlanItem.kind == "own",
+                                                       PlanItem.title == title)) is None:
+            db.session.add(PlanItem(school_id=cedar.id, administration_id=base.id, kind="own", ref="own:demo-greeting",
+                                    title=title, topics=[topic], respondent_group=group, owner=owner,
+                                    due_on=dt.date(*due), status="done", notes=notes))
+            added += 1
         db.session.commit()
         if added:
-            lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025; Spring 2026 shows the change.")
+            lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025 (one of the school's own); "
+                         f"Spring 2026 shows the change.")
     lines.append("Improvement pages: http://127.0.0.1:5000/improve/")
     return lines

@@ -45,6 +45,7 @@ POLICY = {
     "reports.topic": "school_a",
     "improve.school": "school_a", "improve.plan": "school_a", "improve.school_sro": "school_a",
     "improve.add_to_plan": "school_a", "improve.edit_plan_item": "school_a",
+    "improve.add_own_item": "school_a", "improve.carry_plan_item": "school_a",
 }
 
 ALLOWED = {
