@@ -22,7 +22,7 @@ ROLES = ("anonymous", "respondent", "principal_a", "principal_b", "staff_d1", "s
 #   school_a   the school A object: district 1 staff and school A's principal
 POLICY = {
     "static": "public", "main.home": "public", "auth.sign_in": "public",
-    "administer.slips_css": "public",
+    "administer.slips_css": "public", "administer.notice_css": "public",
     "respond.enter_code": "public", "respond.open_code": "public", "respond.open_link": "public",
     "respond.consent": "public", "respond.declined": "public", "respond.page": "public",
     "respond.review": "public", "respond.submit": "public", "respond.thanks": "public",
@@ -35,7 +35,8 @@ POLICY = {
     "administer.new_administration": "staff", "administer.detail": "district",
     "administer.create_codes": "district", "administer.delete": "district", "administer.extend": "district",
     "administer.create_open_link": "district", "administer.codes_csv_download": "district",
-    "administer.codes_sheet_page": "district",
+    "administer.codes_sheet_page": "district", "administer.confirm_delete": "district",
+    "administer.record_opt_out": "district", "administer.parent_notice": "school_a",
     "administer.status": "admin",
     "exports.index": "district", "exports.responses": "district", "exports.notes": "district",
     "exports.results": "district", "exports.import_upload": "district",
