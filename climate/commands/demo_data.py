@@ -60,17 +60,23 @@ def seed_district() -> tuple[District, dict[str, str]]:
     return district, passwords
 
 
+ROLE_LABELS = {STAFF_EMAIL: "district staff", PRINCIPAL_EMAIL: "principal of Cedar Middle"}
+
+
 def _read_passwords() -> dict[str, str]:
+    """email -> password from the accounts file (lines "email password role ...", # comments)."""
     path = _accounts_file()
     if not path.exists():
         return {}
-    pairs = (line.split(" ", 1) for line in path.read_text().splitlines() if " " in line)
-    return {email: password for email, password in pairs}
+    rows = (line.split() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    return {row[0]: row[1] for row in rows if len(row) >= 2}
 
 
 def _write_passwords(passwords: dict[str, str]) -> None:
     path = _accounts_file()
-    path.write_text("".join(f"{e} {p}\n" for e, p in passwords.items()))
+    lines = ["# Demo accounts: email, password, role. Sign in at http://127.0.0.1:5000/auth/sign-in\n"]
+    lines += [f"{e} {p}  {ROLE_LABELS.get(e, '')}\n" for e, p in passwords.items()]
+    path.write_text("".join(lines))
     path.chmod(0o600)
 
 
@@ -86,7 +92,7 @@ def seed_demo(echo=print) -> list[str]:
     lines += seed_improvement()
     lines += ["", f"Demo district: {district.name} ({len(district.schools)} schools)",
               "Sign in at http://127.0.0.1:5000/auth/sign-in with:"]
-    for email, role in ((STAFF_EMAIL, "district staff"), (PRINCIPAL_EMAIL, "principal of Cedar Middle")):
+    for email, role in ROLE_LABELS.items():
         lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
     return lines
 
@@ -97,10 +103,21 @@ def seed_scores() -> list[str]:
     from ..results import current_run
     from ..scoring import process_closed
 
+    from sqlalchemy import func
+
+    from ..models import Response
+
     lines = []
     for admin_id in process_closed(trigger="demo"):
         admin = db.session.get(Administration, admin_id)
-        lines.append(f"Scored {admin.name!r}: {current_run(admin_id).n_scored:,} respondents with scale scores.")
+        submitted = dict(db.session.execute(
+            select(Response.respondent_group, func.count()).where(
+                Response.administration_id == admin_id, Response.status == "submitted")
+            .group_by(Response.respondent_group)).all())
+        parents = submitted.get("parent", 0)
+        lines.append(f"Scored {admin.name!r}: {current_run(admin_id).n_scored:,} students and staff with scale "
+                     f"scores. The {parents:,} parents' surveys are reported question by question: parents get "
+                     f"no scale scores. Surveys left unfinished are not scored.")
     return lines
 
 
@@ -147,7 +164,8 @@ def seed_administrations() -> list[str]:
             counts = {(s.id, g): round(RESPONSE_SHARE * s.enrollment(g)) for s in schools for g in RESPONDENT_GROUPS}
             result = simulate_administration(admin, counts, seed=DEMO_SEED + opens[0], effects_seed=DEMO_SEED,
                                              change_seed=change_seed)
-            lines.append(f"Administration {name!r}: {result['respondents']:,} simulated respondents.")
+            lines.append(f"Administration {name!r}: {result['respondents']:,} simulated respondents (students, "
+                         f"staff and parents; a few leave their survey unfinished).")
         else:
             lines.append(f"Administration {name!r} is already there.")
 
@@ -192,7 +210,7 @@ DEMO_SRO_RATINGS = {
 DEMO_PLAN = [  # (status, owner, due date, notes) for the top three topic recommendations of Spring 2025
     ("in_progress", "Assistant principal", (2025, 12, 19), "Team formed; first listening session held in May."),
     ("done", "Climate team", (2025, 9, 30), "Advisory periods started in the fall term."),
-    ("in_progress", "School counsellor", (2026, 1, 30), "Grade-level circles piloted in grade 7."),
+    ("in_progress", "School counselor", (2026, 1, 30), "Grade-level circles piloted in grade 7."),
 ]
 
 

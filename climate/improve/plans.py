@@ -79,9 +79,9 @@ def carry_forward(item: PlanItem) -> PlanItem:
     commits). ValueError says why not: no next administration, or already carried there."""
     target = next_administration(item)
     if target is None:
-        raise ValueError(f"There is no later administration for {item.title} to be carried forward to.")
+        raise ValueError(f"There is no later administration to carry \"{item.title.rstrip('.')}\" forward to.")
     if find_in_plan(item.school_id, target.id, item.ref) is not None:
-        raise ValueError(f"{item.title} is already in the plan for {target.name}.")
+        raise ValueError(f"\"{item.title.rstrip('.')}\" is already in the plan for {target.name}.")
     status = item.status if item.status in ("planned", "in_progress") else "planned"
     carried = PlanItem(school_id=item.school_id, administration_id=target.id, kind=item.kind, ref=item.ref,
                        title=item.title, topics=list(item.topics or []), respondent_group=item.respondent_group,

@@ -33,6 +33,11 @@ def _visible_schools() -> list[School]:
     return [s for s in current_user.schools if s.district_id == current_user.district_id]
 
 
+def _named(title: str) -> str:
+    """An item's title ending a sentence: one final period, even when the title has its own."""
+    return title.rstrip(". ") + "."
+
+
 def _refuse_without_csrf(form) -> None:
     """A post whose CSRF token does not check out is refused outright (400)."""
     if form.meta.csrf and form.csrf_token.errors:
@@ -141,12 +146,12 @@ def add_to_plan(school_id):
                    administration=administration.id if administration else None)
     if existing is not None:
         flash(f"Already in the plan for {administration.name if administration else 'this school'}: "
-              f"{existing.title}. Nothing was added.")
+              f"{_named(existing.title)} Nothing was added.")
         return redirect(back)
     item = _new_plan_item(school, administration, ref)
     db.session.add(item)
     db.session.commit()
-    flash(f"Added to the plan{' for ' + administration.name if administration else ''}: {item.title}.")
+    flash(f"Added to the plan{' for ' + administration.name if administration else ''}: {_named(item.title)}")
     return redirect(back)
 
 
@@ -256,7 +261,7 @@ def add_own_item(school_id):
     item = own_item(school, administration, form.title.data, form.topic.data, form.group.data, form.owner.data,
                     form.due_on.data, form.notes.data)
     db.session.commit()
-    flash(f"Added to the plan for {administration.name}: {item.title}.")
+    flash(f"Added to the plan for {administration.name}: {_named(item.title)}")
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
 
 
@@ -274,7 +279,7 @@ def carry_plan_item(school_id, item_id):
         flash(f"{exc} Nothing was added.")
         return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
     db.session.commit()
-    flash(f"Carried forward to the plan for {carried.administration.name}: {carried.title}.")
+    flash(f"Carried forward to the plan for {carried.administration.name}: {_named(carried.title)}")
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{carried.id}")
 
 
@@ -291,7 +296,7 @@ def edit_plan_item(school_id, item_id):
     item.owner, item.notes, item.status, item.due_on = (form.owner.data, form.notes.data, form.status.data,
                                                         form.due_on.data)
     db.session.commit()
-    flash(f"Saved: {item.title}.")
+    flash(f"Saved: {_named(item.title)}")
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
 
 

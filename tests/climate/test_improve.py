@@ -5,6 +5,7 @@ the whole path on simulated, scored administrations."""
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -136,6 +137,17 @@ def test_add_to_plan_creates_one_item_and_a_second_click_does_not_duplicate(clie
     item = items[0]
     assert (item.kind, item.ref, item.topics, item.respondent_group, item.administration_id, item.status) == (
         "recommendation", "least_favorable:student:discipline", ["discipline"], "student", scored.id, "planned")
+
+
+def test_adding_a_secure_item_says_so_in_one_sentence(client, auth, world, scored):
+    auth.sign_in("staff1@d1.example")
+    client.post(f"/improve/schools/{world.school_a.id}/sro", data=sro_form(**{"SEC_2_S2": "not_met"}))
+    text = default_guidance().criterion("SEC-2-S2").text
+    assert text.endswith(".")
+    page = text_of(add(client, world.school_a.id, "sro:SEC-2-S2", scored))
+    assert f"Added to the plan for Spring survey: SECURe SEC-2-S2: {text}" in page and ".." not in page
+    again = text_of(add(client, world.school_a.id, "sro:SEC-2-S2", scored))
+    assert f"SECURe SEC-2-S2: {text} Nothing was added." in again and ".." not in again
 
 
 def test_add_to_plan_refuses_a_key_that_is_not_recommended(client, auth, world, scored):
@@ -556,9 +568,15 @@ def test_demo_improvement_seed_is_idempotent_and_shows_monitoring(app, client, a
                               seed_improvement, seed_scores)
     from climate.models import School
 
-    seed_district()
-    seed_administrations()
-    seed_scores()
+    _, passwords = seed_district()
+    accounts = (Path(app.instance_path) / "demo-accounts.txt").read_text()
+    assert f"{PRINCIPAL_EMAIL} {passwords[PRINCIPAL_EMAIL]}  principal of Cedar Middle" in accounts
+    assert "district staff" in accounts and _read_passwords() == passwords
+    seeded = seed_administrations()
+    assert any("simulated respondents (students, staff and parents" in line for line in seeded)
+    scored = seed_scores()
+    assert len(scored) == 2 and all("students and staff with scale scores" in line
+                                    and "parents get no scale scores" in line for line in scored)
     first = seed_improvement()
     assert any("action plan with 4 items" in line and "own" in line for line in first)
     second = seed_improvement()
