@@ -130,6 +130,7 @@ OPEN_ADMINISTRATION = "Fall 2026 (open now)"
 DEMO_SEED = 20250303       # fixes each school's profile (same in both years)
 RESPONSE_SHARE = 0.6       # simulated respondents per school and group, as a share of enrollment
 DEMO_CODES = 30
+DEMO_OPT_OUTS = 8          # Cedar Middle students opted out by their parents in the open administration
 BASE_URL = "http://127.0.0.1:5000"
 
 
@@ -142,6 +143,7 @@ def seed_administrations() -> list[str]:
     from surveys.domain import RESPONDENT_GROUPS
 
     from ..administer.codes import get_or_create_open_link, open_link_url, survey_url, unused_codes
+    from ..administer.notice import record_opt_outs
     from ..administer.service import create_administration, to_local
     from ..codes import issue_codes
     from ..models import Administration, utcnow
@@ -176,6 +178,7 @@ def seed_administrations() -> list[str]:
                                       now_local + dt.timedelta(days=60), schools, RESPONDENT_GROUPS, sro_module=True)
         db.session.flush()
         cedar = next(s for s in schools if s.name == "Cedar Middle")
+        record_opt_outs(admin, cedar, "student", DEMO_OPT_OUTS)
         issue_codes(admin.id, cedar.id, "student", DEMO_CODES)
         get_or_create_open_link(admin, cedar.id, "parent")
         db.session.commit()
@@ -183,7 +186,9 @@ def seed_administrations() -> list[str]:
     codes = unused_codes(admin, cedar.id, "student")
     link, _ = get_or_create_open_link(admin, cedar.id, "parent")
     db.session.commit()
-    lines.append(f"Administration {OPEN_ADMINISTRATION!r} is open; Cedar Middle has {len(codes)} unused student codes.")
+    lines.append(f"Administration {OPEN_ADMINISTRATION!r} is open; Cedar Middle has {len(codes)} unused student codes "
+                 f"and {DEMO_OPT_OUTS} students opted out by their parents (print the parent notice from the "
+                 f"administration's page).")
     if codes:
         lines.append(f"Try the survey: {survey_url(BASE_URL, codes[0])}")
         for start in range(1, len(codes), 6):

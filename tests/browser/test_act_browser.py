@@ -116,3 +116,30 @@ def test_the_exports_page_fits_a_1280_px_window(live_url, new_page, assert_acces
     page.screenshot(path=str(tmp_path / "exports-1280.png"), full_page=True)
     assert widths[0] <= widths[1] == 1280, f"the page is {widths[0]} px wide in a {widths[1]} px window"
     assert_accessible(page, "exports page")
+
+
+def test_deleting_asks_first_and_a_collecting_report_says_when_results_come(live_url, new_page, assert_accessible,
+                                                                             world, administration):
+    from climate.models import Administration
+
+    page = new_page("desktop")
+    sign_in(page, live_url, "staff1@d1.example")
+    page.goto(f"{live_url}/reports/schools/{world.school_a.id}?administration={administration.id}")
+    assert page.get_by_text("Results appear when the administration closes and is scored").is_visible()
+    assert page.get_by_text("Response rate so far at School A").is_visible()
+    assert_accessible(page, "report of an administration still collecting")
+
+    page.goto(f"{live_url}/administrations/{administration.id}")
+    page.get_by_role("link", name="Delete this administration…").click()
+    page.wait_for_url(f"**/administrations/{administration.id}/delete")
+    assert page.get_by_role("heading", name="Delete Spring survey?").is_visible()
+    assert_accessible(page, "delete confirmation")
+    page.get_by_role("link", name="No, keep it").click()
+    page.wait_for_url(f"**/administrations/{administration.id}")
+    assert db.session.get(Administration, administration.id) is not None
+    page.get_by_role("link", name="Delete this administration…").click()
+    page.get_by_role("button", name="Yes, delete Spring survey").click()
+    page.wait_for_url("**/administrations")
+    assert page.get_by_role("status").get_by_text("The administration 'Spring survey' was deleted.").is_visible()
+    db.session.expire_all()
+    assert db.session.scalars(select(Administration)).all() == []
