@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from .. import results
 from ..access import administration_or_404, district_staff_required, school_or_404
 from ..codes import issue_codes
-from .. import results
 from ..extensions import db
 from ..labels import group_label
 from ..models import Administration, OpenLink, School
@@ -92,11 +92,11 @@ def _opt_out_context(administration: Administration) -> dict:
     refused opt-out post."""
     failed = g.get("opt_out_failed")
     if administration.group(NOTICE_GROUP) is None:
-        return {"opt_out_rows": [], "notice_languages": NOTICE_LANGUAGES, "opt_out_failed": None}
+        return {"opt_out_rows": [], "opt_out_failed": None}
     opted = results.opt_out_counts(administration.id)
     rows = [{"school": s, "opted_out": opted.get((s.id, NOTICE_GROUP), 0), "enrollment": s.enrollment(NOTICE_GROUP),
              "codes_left": codes_left(administration, s, NOTICE_GROUP)} for s in administration.schools]
-    return {"opt_out_rows": rows, "notice_languages": NOTICE_LANGUAGES, "opt_out_failed": failed}
+    return {"opt_out_rows": rows, "opt_out_failed": failed}
 
 
 @bp.route("/<int:administration_id>")
@@ -263,7 +263,8 @@ def record_opt_out(administration_id, school_id):
         g.opt_out_failed = (school.id, problem)
         return _detail(administration, status=400)
     db.session.commit()
-    flash(f"{school.name}: {form.opted_out.data:,} students opted out by their parents. That many codes are "
+    n = form.opted_out.data
+    flash(f"{school.name}: {n:,} student{'' if n == 1 else 's'} opted out by their parents. That many codes are "
           f"withheld, and response rates count only the others.")
     return redirect(url_for("administer.detail", administration_id=administration.id) + "#opt-outs")
 
