@@ -103,6 +103,17 @@ def test_the_fischer_molenaar_example_of_the_docs():
     assert got == [-2.95, -1.45, -0.46, 0.46, 1.45, 2.95]
 
 
+def test_the_worked_example_of_the_docs():
+    items = [("Q1", False, [-2.0, -0.8, 0.6]), ("Q2", False, [-1.5, -0.3, 1.1]), ("Q3", False, [-2.4, -1.0, 0.3])]
+    transform = {"intercept": 337.45534139243136, "slope": 55.609925638194014, "trim_low": 0.0, "trim_high": 600.0}
+    rows = [dict(zip(("SCHOOL", "STATUS", "Q1", "Q2", "Q3"), ("S", "submitted") + answers))
+            for answers in (("3", "4", "2"), ("4", "4", "3"), ("2", "", "3"), ("1", "1", "1"))]
+    steps = [s for _i, _r, s in items]
+    thetas = [round(wle(c, steps), 5) for c in item_codes(rows, items)[[0, 1, 3]]]
+    assert thetas == [0.03906, 1.30086, -3.89776]
+    assert school_topic_mean(rows, "S", items, transform) == (290.04, 3)
+
+
 def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administration):
     simulate_administration(administration, {(world.school_a.id, "student"): 60,
                                              (world.school_b.id, "student"): 40}, seed=5)
