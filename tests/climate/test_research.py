@@ -182,3 +182,35 @@ def test_empty_state_and_provisional_page(client, auth, world, administration):
     body = client.get(f"/research/calibrations/{provisional.id}").get_data(as_text=True)
     assert "shipped with the questionnaire" in body and "no fit, reliability or DIF statistics" in body
     assert "Re-score Spring survey with this calibration" in body
+
+
+def test_actions_need_the_csrf_token(csrf_app, world, administration):
+    import re
+
+    from tests.conftest import PASSWORD
+
+    simulate_administration(administration, {(world.school_a.id, "student"): 20}, seed=1)
+    score_administration(administration)
+    reference = db.session.scalars(select(Calibration).where(Calibration.respondent_group == "student")).one()
+    other = Calibration(respondent_group="student", instrument_version=reference.instrument_version, label="Copy",
+                        source="administration", provisional=False, administration_id=administration.id,
+                        thresholds=reference.thresholds, transforms=reference.transforms, statistics={})
+    db.session.add(other)
+    db.session.commit()
+    cid, run_id = other.id, current_run(administration.id).id
+    client = csrf_app.test_client()
+
+    def token(url):
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+    client.post("/auth/sign-in", data={"email": "staff1@d1.example", "password": PASSWORD,
+                                       "csrf_token": token("/auth/sign-in")})
+    page = f"/research/calibrations/{cid}"
+    assert client.post(page + "/reference").status_code == 400
+    assert client.post(f"/research/calibrations/{reference.id}/rescore",
+                       data={"administration_id": administration.id}).status_code == 400
+    db.session.expire_all()
+    assert not db.session.get(Calibration, cid).is_reference and current_run(administration.id).id == run_id
+    assert client.post(page + "/reference", data={"csrf_token": token(page)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Calibration, cid).is_reference
