@@ -97,7 +97,7 @@ def calibrate_administration(administration: Administration, make_reference: boo
 
 def _topic_statistics(ids, result, shift, common, link) -> dict:
     """One topic's stored statistics: everything the calibration page shows."""
-    counts = result.category_counts if result.category_counts is not None else np.zeros((len(ids), 4), int)
+    counts = result.category_counts
     items = {}
     for j, item in enumerate(ids):
         items[item] = {
@@ -105,7 +105,8 @@ def _topic_statistics(ids, result, shift, common, link) -> dict:
             "infit_zstd": _finite(result.infit_zstd[j]), "outfit_zstd": _finite(result.outfit_zstd[j]),
             "se": [_finite(x) for x in result.threshold_se[j]], "counts": [int(c) for c in counts[j]]}
     return {
-        "reliability": _finite(result.reliability), "reliability_with_extremes": _finite(result.reliability_with_extremes),
+        "reliability": _finite(result.reliability),
+        "reliability_with_extremes": _finite(result.reliability_with_extremes),
         "alpha": _finite(result.alpha), "link": link, "link_shift": float(shift), "common_items": list(common),
         "n_persons": int(result.n_persons), "converged": bool(result.converged), "items": items,
         "notes": [{"item": ids[n.item], "empty_categories": list(n.empty_categories), "rule": n.rule,
@@ -205,7 +206,8 @@ def calibration_visible(calibration: Calibration | None, district_id: int) -> bo
     return administration is not None and administration.district_id == district_id
 
 
-def scored_with(calibrations: list[Calibration], district_id: int) -> dict[int, list[tuple[Administration, ScoringRun]]]:
+def scored_with(calibrations: list[Calibration],
+                district_id: int) -> dict[int, list[tuple[Administration, ScoringRun]]]:
     """calibration id -> the district's administrations (and runs) scored with it, newest first."""
     runs = db.session.execute(select(ScoringRun, Administration).join(
         Administration, Administration.id == ScoringRun.administration_id).where(

@@ -53,11 +53,12 @@ def misfit(msq, zstd) -> str | None:
 
 def _topics(calibration: Calibration, instrument, dif: dict | None) -> list[dict]:
     """Per topic: its items with thresholds, SEs, counts, fit and DIF, and the topic's statistics."""
+    if instrument is None:
+        return []
     stats = (calibration.statistics or {}).get("topics", {})
-    topic_ids = list(instrument.scaled_topics) if instrument else list(calibration.transforms)
     out = []
-    for topic in topic_ids:
-        items = [i for i in instrument.scaled_items(topic)] if instrument else []
+    for topic in instrument.scaled_topics:
+        items = instrument.scaled_items(topic)
         tstats = stats.get(topic, {})
         dif_rows = (dif or {}).get("topics", {}).get(topic, [])
         rows = []

@@ -1,7 +1,6 @@
 """Scoring an administration from stored answers into stored person scores and group results."""
 import datetime as dt
 
-import numpy as np
 import pytest
 from sqlalchemy import func, select
 
