@@ -21,6 +21,7 @@ from .labels import register as register_labels
 from .main import bp as main_bp
 from .models import User
 from .reports import bp as reports_bp
+from .research import bp as research_bp
 from .respond import bp as respond_bp
 
 __all__ = ["create_app", "ConfigError"]
@@ -120,7 +121,8 @@ _INSTRUMENT_CACHE: dict = {}
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, district_bp, respond_bp, administer_bp, reports_bp, improve_bp, exports_bp):
+    for blueprint in (main_bp, auth_bp, district_bp, respond_bp, administer_bp, reports_bp, improve_bp, exports_bp,
+                      research_bp):
         app.register_blueprint(blueprint)
 
 

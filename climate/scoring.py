@@ -15,7 +15,6 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 
 from surveys.aggregate import item_cells, score_cells
-from surveys.calibration import calibrate, link_mean_mean
 from surveys.domain import DOMAINS
 from surveys.instruments import Instrument
 from surveys.rasch import estimate_theta
@@ -104,65 +103,6 @@ def reference_calibration(group: str, instrument: Instrument) -> Calibration:
     db.session.add(row)
     db.session.flush()
     return row
-
-
-MIN_CALIBRATION_RESPONSES = 100
-
-
-def calibrate_administration(administration: Administration, make_reference: bool = False,
-                             notes: list[str] | None = None) -> list[Calibration]:
-    """New calibrations from an administration's submitted answers, linked (mean-mean over all
-    items) to the reference calibration so that scores stay on the reference scale. Groups with
-    too few responses are skipped with a note; if no group can be calibrated, ScoringError."""
-    made, skipped = [], []
-    for agroup in administration.groups:
-        instrument, _ = pinned_instrument(agroup)
-        if not instrument.scaled_topics:
-            continue
-        reference = reference_calibration(agroup.respondent_group, instrument)
-        answers = load_answers(administration.id, agroup.respondent_group)
-        if len(answers.response_ids) < MIN_CALIBRATION_RESPONSES:
-            skipped.append(f"{agroup.respondent_group.replace('_', ' ')}: only {len(answers.response_ids)} "
-                           f"submitted responses; a calibration needs at least {MIN_CALIBRATION_RESPONSES}.")
-            continue
-        thresholds, stats = {}, {"topics": {}}
-        for topic in instrument.scaled_topics:
-            ids = [i.id for i in instrument.scaled_items(topic)]
-            codes = instrument.score_codes(ids, answers.columns(ids))
-            result = calibrate(codes)
-            ref = np.array([reference.thresholds[i] for i in ids])
-            linked, shift = link_mean_mean(result.thresholds, ref, list(range(len(ids))))
-            for item, row in zip(ids, linked):
-                thresholds[item] = [float(x) for x in row]
-            stats["topics"][topic] = {
-                "reliability": float(result.reliability), "alpha": float(result.alpha), "link_shift": shift,
-                "n_persons": int(result.n_persons), "converged": bool(result.converged),
-                "items": {item: {"infit": float(fi), "outfit": float(fo)}
-                          for item, fi, fo in zip(ids, result.infit, result.outfit)}}
-        row = Calibration(
-            respondent_group=agroup.respondent_group, instrument_version=instrument.version,
-            source="administration", provisional=False, administration_id=administration.id,
-            anchored_to_id=reference.id, is_reference=False, thresholds=thresholds,
-            label=f"{agroup.respondent_group} {instrument.version} from {administration.name}",
-            transforms=_transforms(instrument, thresholds), statistics=stats)
-        db.session.add(row)
-        db.session.flush()
-        if make_reference:
-            make_reference_calibration(row)
-        made.append(row)
-    if notes is not None:
-        notes.extend(skipped)
-    if not made:
-        raise ScoringError(" ".join(skipped) or "This administration has no respondent group with scale scores.")
-    return made
-
-
-def make_reference_calibration(calibration: Calibration) -> None:
-    """Make a calibration the reference for its group and instrument version (explicit choice)."""
-    db.session.execute(update(Calibration).where(
-        Calibration.respondent_group == calibration.respondent_group,
-        Calibration.instrument_version == calibration.instrument_version).values(is_reference=False))
-    calibration.is_reference = True
 
 
 # --- scoring -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """`climate score`, `calibrate`, `calibrations`, `set-reference` and `process-closed`: scoring runs
-and the calibrations they use (the work is climate.scoring)."""
+and the calibrations they use (the work is climate.scoring and climate.research.calibrations)."""
 import time
 
 import click
@@ -29,7 +29,8 @@ def score(administration):
 def calibrate(administration, reference):
     """Calibrate item thresholds from ADMINISTRATION's submitted answers (linked to the reference)."""
     from ..extensions import db
-    from ..scoring import ScoringError, calibrate_administration
+    from ..research.calibrations import calibrate_administration
+    from ..scoring import ScoringError
 
     notes = []
     try:
@@ -42,9 +43,13 @@ def calibrate(administration, reference):
         click.echo(f"Skipped {note}")
     for row in made:
         topics = row.statistics.get("topics", {})
-        worst = max((max(i["infit"], i["outfit"]) for t in topics.values() for i in t["items"].values()), default=0)
+        worst = max((v for t in topics.values() for i in t["items"].values() for v in (i["infit"], i["outfit"])
+                     if v is not None), default=0)
         click.echo(f"Calibration {row.id}: {row.label}; {len(row.thresholds)} items; largest fit mean square "
                    f"{worst:.2f}{'; now the reference' if row.is_reference else ''}")
+        for topic, stats in topics.items():
+            for note in stats.get("notes", []):
+                click.echo(f"  {topic}: {note['message']}")
     if not reference:
         click.echo("Reports keep using the reference calibrations; `climate set-reference ID` switches.")
 
@@ -74,7 +79,7 @@ def set_reference(calibration_id):
     """Make CALIBRATION_ID the reference for its group (rescore administrations to apply it)."""
     from ..extensions import db
     from ..models import Calibration
-    from ..scoring import make_reference_calibration
+    from ..research.calibrations import make_reference_calibration
 
     row = db.session.get(Calibration, calibration_id)
     if row is None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from climate.extensions import db
-from climate.models import OpenLink, PlanItem
+from climate.models import Calibration, OpenLink, PlanItem
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 
@@ -45,6 +45,8 @@ POLICY = {
     "reports.topic": "school_a",
     "improve.school": "school_a", "improve.plan": "school_a", "improve.school_sro": "school_a",
     "improve.add_to_plan": "school_a", "improve.edit_plan_item": "school_a",
+    "research.index": "staff", "research.calibration": "district", "research.make_reference": "district",
+    "research.rescore": "district", "research.thresholds": "district",
 }
 
 ALLOWED = {
@@ -68,9 +70,14 @@ def scene(world, administration, issue):
                     respondent_group="student")
     link = OpenLink(token="open-link-token-a", administration_id=administration.id, school_id=world.school_a.id,
                     respondent_group="parent")
-    db.session.add_all([item, link])
+    reference = db.session.scalars(db.select(Calibration).where(Calibration.respondent_group == "student")).one()
+    calibration = Calibration(  # as if made from district 1's answers (too few here to calibrate)
+        respondent_group="student", instrument_version=reference.instrument_version, label="Spring calibration",
+        source="administration", provisional=False, administration_id=administration.id, anchored_to_id=reference.id,
+        thresholds=reference.thresholds, transforms=reference.transforms, statistics={})
+    db.session.add_all([item, link, calibration])
     db.session.commit()
-    world.administration, world.plan_item = administration, item
+    world.administration, world.plan_item, world.calibration = administration, item, calibration
     world.code = issue(administration, world.school_a, "student", 1)[0]
     return world
 
@@ -79,7 +86,8 @@ def url_for_rule(rule, scene):
     values = {"school_id": scene.school_a.id, "administration_id": scene.administration.id,
               "user_id": scene.principal_a.id, "item_id": scene.plan_item.id, "topic": "relationships",
               "group": "student", "fmt": "csv", "code": scene.code, "token": "open-link-token-a", "number": "1",
-              "filename": "climate.css"}
+              "filename": "climate.css",
+              "calibration_id": scene.calibration.id}
     url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
     if rule.endpoint in ("administer.codes_csv_download", "administer.codes_sheet_page"):
         url += f"?school={scene.school_a.id}&group=student"
