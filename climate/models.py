@@ -438,5 +438,6 @@ class ImportRecord(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="imported")
     response_ids: Mapped[list] = mapped_column(JSON, default=list)
 
+    administration: Mapped[Administration] = relationship()
     school: Mapped[School | None] = relationship()
     user: Mapped[User | None] = relationship()
