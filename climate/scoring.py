@@ -196,7 +196,7 @@ def score_group(administration: Administration, agroup, calibration: Calibration
         for j, topic in enumerate(topics):
             ids = [i.id for i in instrument.scaled_items(topic)]
             codes = instrument.score_codes(ids, answers.columns(ids))
-            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]))
+            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]), item_names=ids)
             thetas[:, j], ses[:, j] = estimate.theta, estimate.se
             topic_scale[:, j] = ScaleTransform.from_dict(calibration.transforms[topic]).scale(estimate.theta)
         domains = domain_scores(topic_scale, topics, group)
