@@ -258,21 +258,24 @@ def runs_jobs_in_process(app: Flask) -> bool:
             and app.config["SQLALCHEMY_DATABASE_URI"] == embedded)
 
 
-_in_process = {"started": False}
 _in_process_lock = threading.Lock()
 
 
 def start_in_process_worker(app: Flask) -> None:
-    """Start one worker thread in this process (once), running jobs in an app context of its own."""
+    """Start the app's worker thread (once per app and process), running jobs in an app context of
+    its own; app.extensions["job_worker"] holds (pid, stop event, thread)."""
     with _in_process_lock:
-        if _in_process["started"]:
+        running = app.extensions.get("job_worker")
+        if running is not None and running[0] == os.getpid():
             return
-        _in_process["started"] = True
+        stop = threading.Event()
 
-    def work():
-        with app.app_context():
-            run_worker(threading.Event(), poll_seconds=app.config.get("CLOSE_CHECK_SECONDS", 60) / 4)
-    threading.Thread(target=work, daemon=True, name="climate-jobs").start()
+        def work():
+            with app.app_context():
+                run_worker(stop, poll_seconds=app.config.get("JOB_POLL_SECONDS", POLL_SECONDS))
+        thread = threading.Thread(target=work, daemon=True, name="climate-jobs")
+        app.extensions["job_worker"] = (os.getpid(), stop, thread)
+        thread.start()
 
 
 _last_check = {"at": 0.0}

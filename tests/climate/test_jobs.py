@@ -187,3 +187,28 @@ def test_score_command_scores_at_once_and_records_a_done_job(filled, runner):
     assert job.progress_done == job.progress_total == 3
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and "No jobs were due" in result.output
+
+
+def test_the_demo_runs_jobs_in_its_own_process(filled, client, app):
+    app.config.update(RUN_JOBS_IN_PROCESS=True, JOB_POLL_SECONDS=0.1, CLOSE_CHECK_SECONDS=0)
+    admin_id = filled.id
+    close(filled)
+    client.get("/")  # the first request starts the worker thread and queues the closed administration
+    _, stop, thread = app.extensions["job_worker"]
+    try:
+        deadline = time.monotonic() + 60
+        while current_run(admin_id) is None:
+            assert time.monotonic() < deadline, "the in-process worker never scored the administration"
+            time.sleep(0.2)
+            db.session.commit()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert current_run(admin_id).trigger == "close" and runs(admin_id) == 1
+
+
+def test_jobs_run_in_process_only_with_the_embedded_database(app):
+    from climate.jobs import runs_jobs_in_process
+    assert not runs_jobs_in_process(app)  # tests, and any DATABASE_URL: `climate worker` runs them
+    app.config["RUN_JOBS_IN_PROCESS"] = True
+    assert runs_jobs_in_process(app)
