@@ -72,6 +72,11 @@ def test_a_worker_killed_mid_job_leaves_a_job_the_next_worker_scores_once(filled
         assert job.progress_total == 3
         page = client.get(f"/administrations/{admin_id}").get_data(as_text=True)
         assert "Scoring is running: 1 of 3 respondent groups done." in page and "Score again" not in page
+        leased = job.lease_until
+        time.sleep(1.5)  # the worker heartbeats its 2-second lease every 2/3 s
+        db.session.commit()
+        db.session.refresh(job)
+        assert job.lease_until > leased and job.state == "running"
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
