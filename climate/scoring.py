@@ -2,7 +2,8 @@
 
 The science is in `surveys/`; this module only moves data between the database and numpy
 arrays. Reports read the stored results of the current scoring run and never rescore.
-A scoring run is written in one transaction: a failure leaves the previous results in place."""
+A scoring run is written in one transaction: a failure leaves the previous results in place.
+Scoring on close, "Score again" and `climate score` run it as a job (climate.jobs)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,7 @@ from surveys.subgroups import subgroup_vectors
 
 from .administer.service import pinned_instrument
 from .extensions import db
-from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
-                     utcnow)
+from .models import Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun
 
 
 class ScoringError(RuntimeError):
