@@ -2,12 +2,11 @@
 
 The science is in `surveys/`; this module only moves data between the database and numpy
 arrays. Reports read the stored results of the current scoring run and never rescore.
-A scoring run is written in one transaction: a failure leaves the previous results in place."""
+A scoring run is written in one transaction: a failure leaves the previous results in place.
+Scoring on close, "Score again" and `climate score` run it as a job (climate.jobs)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +22,7 @@ from surveys.subgroups import subgroup_vectors
 
 from .administer.service import pinned_instrument
 from .extensions import db
-from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
-                     utcnow)
-from .respond.progress import close_out
+from .models import Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun
 
 
 class ScoringError(RuntimeError):
@@ -139,7 +136,7 @@ def score_group(administration: Administration, agroup, calibration: Calibration
         for j, topic in enumerate(topics):
             ids = [i.id for i in instrument.scaled_items(topic)]
             codes = instrument.score_codes(ids, answers.columns(ids))
-            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]))
+            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]), item_names=ids)
             thetas[:, j], ses[:, j] = estimate.theta, estimate.se
             topic_scale[:, j] = ScaleTransform.from_dict(calibration.transforms[topic]).scale(estimate.theta)
         domains = domain_scores(topic_scale, topics, group)
@@ -161,24 +158,35 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     return person, cells
 
 
-def score_administration(administration: Administration, trigger: str = "manual", progress=None) -> ScoringRun:
+def score_administration(administration: Administration, trigger: str = "manual", progress=None,
+                         finish=None) -> ScoringRun:
     """Score every respondent group and store the results as the administration's current run.
-    progress, if given, is called with a line of text as each respondent group is done."""
+
+    Everything is computed first and written at the end in one transaction, so a failure leaves
+    the previous results in place and other connections can write meanwhile (SQLite has one
+    writer at a time). progress(done, total, line), if given, is called as each respondent group
+    is done; finish(run_id), if given, runs in the writing transaction just before its commit
+    (a job marks itself done there) and may raise to discard the run."""
     min_n = current_app.config["SUPPRESSION_MIN"]
+    groups = list(administration.groups)
     calibrations = {}
-    run = ScoringRun(administration_id=administration.id, calibrations={}, min_n=min_n, trigger=trigger)
+    for agroup in groups:
+        instrument, _ = pinned_instrument(agroup)
+        calibrations[agroup.respondent_group] = reference_calibration(agroup.respondent_group, instrument)
+    db.session.commit()  # a first reference calibration is kept even if this run fails
+    scored = []
+    for done, agroup in enumerate(groups, start=1):
+        calibration = calibrations[agroup.respondent_group]
+        person, cells = score_group(administration, agroup, calibration, min_n)
+        scored.append((person, cells))
+        if progress:
+            progress(done, len(groups), f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents "
+                                        f"with scale scores, {len(cells):,} reported cells")
+    run = ScoringRun(administration_id=administration.id, min_n=min_n, trigger=trigger,
+                     calibrations={g: c.id for g, c in calibrations.items()})
     db.session.add(run)
     db.session.flush()
-    n_scored = 0
-    for agroup in administration.groups:
-        instrument, _ = pinned_instrument(agroup)
-        calibration = reference_calibration(agroup.respondent_group, instrument)
-        calibrations[agroup.respondent_group] = calibration.id
-        person, cells = score_group(administration, agroup, calibration, min_n)
-        n_scored += len(person)
-        if progress:
-            progress(f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents with scale "
-                     f"scores, {len(cells):,} reported cells")
+    for person, cells in scored:
         if person:
             db.session.execute(insert(PersonScore), [
                 {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])
@@ -186,7 +194,9 @@ def score_administration(administration: Administration, trigger: str = "manual"
             db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in cells])
     db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
                        .values(is_current=False))
-    run.calibrations, run.n_scored, run.is_current = calibrations, n_scored, True
+    run.n_scored, run.is_current = sum(len(person) for person, _ in scored), True
+    if finish:
+        finish(run.id)
     db.session.commit()
     return run
 
@@ -210,55 +220,9 @@ def _cell_row(run_id: int, cell: dict) -> dict:
 # --- closing ---------------------------------------------------------------------------------------
 
 def process_closed(now: dt.datetime | None = None, trigger: str = "close") -> list[int]:
-    """Close out and score every administration whose window has closed and that has not been
-    processed yet. Each is claimed with a conditional UPDATE, so two workers never both do it."""
-    now = now or utcnow()
-    due = db.session.scalars(select(Administration.id).where(
-        Administration.closes_at <= now, Administration.closed_processed_at.is_(None))).all()
-    done = []
-    for admin_id in due:
-        claimed = db.session.execute(update(Administration).where(
-            Administration.id == admin_id, Administration.closed_processed_at.is_(None))
-            .values(closed_processed_at=now)).rowcount
-        db.session.commit()
-        if not claimed:
-            continue
-        administration = db.session.get(Administration, admin_id)
-        close_out(administration)
-        score_administration(administration, trigger=trigger)
-        done.append(admin_id)
-    return done
+    """Queue the scoring of every administration whose window has closed and that has not been
+    queued yet, then run the due jobs in this process. Returns the administrations scored."""
+    from .jobs import enqueue_closed, run_due
 
-
-_last_check = {"at": 0.0}
-_lock = threading.Lock()
-
-
-def register_close_watch(app) -> None:
-    """Score administrations soon after they close: at most once a minute per process, a request
-    checks for closed, unprocessed administrations and scores them in a background thread (the
-    `climate process-closed` command does the same from cron)."""
-    @app.before_request
-    def _watch():
-        if not app.config.get("SCORE_ON_CLOSE", True):
-            return
-        now = time.monotonic()
-        with _lock:
-            if now - _last_check["at"] < app.config.get("CLOSE_CHECK_SECONDS", 60):
-                return
-            _last_check["at"] = now
-        if db.session.scalar(select(Administration.id).where(
-                Administration.closes_at <= utcnow(), Administration.closed_processed_at.is_(None)).limit(1)) is None:
-            return
-        if app.config.get("TESTING"):
-            process_closed()
-            return
-        real_app = app._get_current_object() if hasattr(app, "_get_current_object") else app
-
-        def work():
-            with real_app.app_context():
-                try:
-                    process_closed()
-                except Exception:  # logged; the next check retries nothing already claimed
-                    real_app.logger.exception("Scoring a closed administration failed")
-        threading.Thread(target=work, daemon=True).start()
+    enqueue_closed(now, trigger)
+    return [job.administration_id for job in run_due() if job.state == "done"]

@@ -16,7 +16,7 @@ from surveys.domain import RESPONDENT_GROUPS
 from surveys.instruments import Instrument, InstrumentError, validate_custom_items
 
 from ..extensions import db
-from ..models import AccessCode, Administration, AdministrationGroup, District, Response, School
+from ..models import AccessCode, Administration, AdministrationGroup, District, Job, Response, School
 
 DEFAULT_CONSENT = {
     "en": ("This survey asks what you think about your school. It is not a test: there are no right or "
@@ -132,6 +132,12 @@ def extend_close(administration: Administration, new_close_local: dt.datetime) -
         raise AdministrationError("The new close date must be later than the current one.")
     administration.closes_at = new_close
     administration.closed_processed_at = None
+
+
+def scoring_job(administration: Administration) -> Job | None:
+    """The administration's latest scoring job (its state, progress and last error), or None."""
+    return db.session.scalar(select(Job).where(Job.administration_id == administration.id, Job.kind == "score")
+                             .order_by(Job.id.desc()).limit(1))
 
 
 _SNAPSHOT_CACHE: dict[tuple, tuple[Instrument, tuple]] = {}

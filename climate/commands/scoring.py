@@ -13,11 +13,14 @@ from .params import administration_argument
 @with_appcontext
 def score(administration):
     """Score ADMINISTRATION (id or name) and store person scores and group results."""
-    from ..scoring import score_administration
+    from ..jobs import score_now
 
     started = time.perf_counter()
     click.echo(f"Scoring {administration.name!r} ...")
-    run = score_administration(administration, progress=click.echo)
+    job = score_now(administration, echo=click.echo)
+    if job.state != "done":
+        raise click.ClickException(f"Scoring failed (job {job.id}): {job.error}")
+    run = job.scoring_run
     click.echo(f"Scored {run.n_scored:,} respondents of {administration.name!r} in {time.perf_counter() - started:.1f} s "
                f"(scoring run {run.id}; groups smaller than {run.min_n} are suppressed).")
 
@@ -92,8 +95,8 @@ def set_reference(calibration_id):
 @click.command("process-closed")
 @with_appcontext
 def process_closed():
-    """Close out and score administrations whose window has closed (for cron; the app also does
-    this by itself soon after closing)."""
+    """Queue the scoring of administrations whose window has closed and run the due jobs now
+    (`climate worker --once` does the same)."""
     from ..scoring import process_closed as run
 
     done = run(trigger="close")
