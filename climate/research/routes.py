@@ -5,7 +5,6 @@ own district's administrations; another district's calibration is a 404, and act
 their own district's administrations."""
 from __future__ import annotations
 
-import time
 
 from flask import Response as FlaskResponse, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -15,7 +14,7 @@ from surveys.domain import RESPONDENT_GROUPS
 from ..access import district_staff_required
 from ..extensions import db
 from ..models import Administration, Calibration
-from ..scoring import ScoringError, score_administration
+from ..jobs import enqueue_scoring
 from . import bp
 from .calibrations import (COMPARISON_LABELS, MISFIT_HIGH, MISFIT_LOW, MISFIT_ZSTD, calibration_dif,
                            calibration_instrument, calibration_visible, make_reference_calibration, rescore_targets,
@@ -135,20 +134,11 @@ def rescore(calibration_id):
         flash("Re-scoring always uses the reference calibration: make this calibration the reference first. "
               "Nothing was re-scored.")
         return back
-    name = administration.name
-    lines: list[str] = []
-    started = time.perf_counter()
-    try:
-        run = score_administration(administration, trigger="manual", progress=lines.append)
-    except ScoringError as exc:
-        db.session.rollback()
-        flash(f"{name} could not be re-scored: {exc} Its previous results are unchanged.")
-        return back
-    flash(f"Re-scored {name}: {run.n_scored:,} respondents scored in {time.perf_counter() - started:.1f} s; "
-          f"scoring run {run.id} is now the one its reports show.")
-    for line in lines:
-        flash(f"{line.strip()}.")
-    return back
+    job = enqueue_scoring(administration.id, trigger="manual")
+    db.session.commit()
+    flash(f"Re-scoring {administration.name} with calibration {calibration.id} is queued (job {job.id}); "
+          f"its progress and result show below. The reports keep the current results until it is done.")
+    return redirect(url_for("administer.detail", administration_id=administration.id, _anchor="scoring"))
 
 
 @bp.route("/calibrations/<int:calibration_id>/thresholds.csv")
