@@ -22,7 +22,9 @@ from surveys.rasch import estimate_theta
 from surveys.scales import ScaleTransform, domain_scores, topic_transform
 from surveys.subgroups import subgroup_vectors
 
+from . import disclosure
 from .administer.service import pinned_instrument
+from .disclosure import ScoredGroup
 from .extensions import db
 from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
                      utcnow)
@@ -183,8 +185,8 @@ def _nan_to_none(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else round(float(x), 4)
 
 
-def score_group(administration: Administration, agroup, calibration: Calibration, min_n: int):
-    """Person scores and cells of one respondent group."""
+def score_group(administration: Administration, agroup, calibration: Calibration) -> tuple[dict, ScoredGroup]:
+    """Person scores of one respondent group and its scored respondents for the disclosure gate."""
     instrument, _ = pinned_instrument(agroup)
     group = agroup.respondent_group
     answers = load_answers(administration.id, group)
@@ -193,6 +195,7 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     cells = []
     person = {}
     topics = list(instrument.scaled_topics)
+    measures, scores = [], np.zeros((n, 0))
     if topics and n:
         topic_scale = np.full((n, len(topics)), np.nan)
         thetas, ses = np.full_like(topic_scale, np.nan), np.full_like(topic_scale, np.nan)
@@ -206,47 +209,59 @@ def score_group(administration: Administration, agroup, calibration: Calibration
         scores = np.hstack([topic_scale, domains])
         measures = topics + list(DOMAINS)
         kinds = ["topic"] * len(topics) + ["domain"] * len(DOMAINS)
-        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups, min_n=min_n)
+        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups)
         theta_all = np.hstack([thetas, np.full((n, len(DOMAINS)), np.nan)])
         se_all = np.hstack([ses, np.full((n, len(DOMAINS)), np.nan)])
         person = dict(zip(answers.response_ids.tolist(), (
             {"scale": s, "theta": t, "se": e} for s, t, e in zip(
                 _json_rows(scores, 2), _json_rows(theta_all, 4), _json_rows(se_all, 4)))))
     item_list = list(instrument.items) + list(instrument.sro_items)
+    ids, item_codes = [], np.zeros((n, 0), dtype=np.int64)
     if n and item_list:
         ids = [i.id for i in item_list]
-        codes = instrument.score_codes(ids, answers.columns(ids))
+        item_codes = instrument.score_codes(ids, answers.columns(ids))
         # Items are reported per school and district; subgroups are reported on scale scores.
-        cells += item_cells(codes, ids, group, answers.school_ids, None, min_n=min_n)
-    return person, cells
+        cells += item_cells(item_codes, ids, group, answers.school_ids, None)
+    return person, ScoredGroup(group, answers.response_ids, answers.school_ids, subgroups, measures,
+                               topics if n else [], scores, ids, np.asarray(item_codes), cells)
 
 
 def score_administration(administration: Administration, trigger: str = "manual", progress=None) -> ScoringRun:
-    """Score every respondent group and store the results as the administration's current run.
-    progress, if given, is called with a line of text as each respondent group is done."""
+    """Score every respondent group and store the results, through the disclosure gate, as a new
+    revision of the administration. The revision is published (and becomes what reports show)
+    only when the gate's audit passes; otherwise it is stored unpublished with the audit's message
+    and the last published revision stays current. progress, if given, is called with a line of
+    text as each respondent group is done."""
     min_n = current_app.config["SUPPRESSION_MIN"]
     calibrations = {}
     run = ScoringRun(administration_id=administration.id, calibrations={}, min_n=min_n, trigger=trigger)
     db.session.add(run)
     db.session.flush()
     n_scored = 0
+    scored = []
     for agroup in administration.groups:
         instrument, _ = pinned_instrument(agroup)
         calibration = reference_calibration(agroup.respondent_group, instrument)
         calibrations[agroup.respondent_group] = calibration.id
-        person, cells = score_group(administration, agroup, calibration, min_n)
+        person, group_scored = score_group(administration, agroup, calibration)
         n_scored += len(person)
+        scored.append(group_scored)
         if progress:
             progress(f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents with scale "
-                     f"scores, {len(cells):,} reported cells")
+                     f"scores, {len(group_scored.cells):,} reported cells")
         if person:
             db.session.execute(insert(PersonScore), [
                 {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])
-        if cells:
-            db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in cells])
-    db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
-                       .values(is_current=False))
-    run.calibrations, run.n_scored, run.is_current = calibrations, n_scored, True
+    gated = disclosure.gate(scored, min_n, disclosure.published_runs(administration.id))
+    if progress:
+        progress(f"  disclosure: {gated.message}")
+    if gated.cells:
+        db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in gated.cells])
+    disclosure.record(run, gated)
+    if gated.published:
+        db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
+                           .values(is_current=False))
+    run.calibrations, run.n_scored, run.is_current = calibrations, n_scored, gated.published
     db.session.commit()
     return run
 
