@@ -281,7 +281,9 @@ class Calibration(db.Model):
 
 
 class ScoringRun(db.Model):
-    """One scoring of an administration; reports read the current run's stored results."""
+    """One scoring of an administration: a revision of its results. Published revisions are frozen;
+    the current one is the latest published. A run whose disclosure audit failed is kept
+    unpublished (revision and published_at None) with the audit's message."""
     __tablename__ = "scoring_run"
     id: Mapped[int] = mapped_column(primary_key=True)
     administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="CASCADE"), index=True)
@@ -291,6 +293,14 @@ class ScoringRun(db.Model):
     min_n: Mapped[int] = mapped_column(Integer)
     n_scored: Mapped[int] = mapped_column(Integer, default=0)
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | close | demo
+    revision: Mapped[int | None] = mapped_column(Integer)          # 1, 2, ... per administration, when published
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    audit_message: Mapped[str | None] = mapped_column(Text)
+    # the disclosure decision, for later revisions: [group, school, subgroup, value, respondents] rows,
+    # [group, school, subgroup, value, reason] rows, and the response ids the revision covers
+    cell_counts: Mapped[list | None] = mapped_column(JSON)
+    hidden_cells: Mapped[list | None] = mapped_column(JSON)
+    respondents: Mapped[list | None] = mapped_column(JSON)
 
 
 class PersonScore(db.Model):
@@ -303,7 +313,8 @@ class PersonScore(db.Model):
 
 
 class GroupResult(db.Model):
-    """One reported cell (school or district x group x measure x subgroup), suppression applied."""
+    """One reported cell (school or district x group x measure x subgroup), as the disclosure gate
+    let it through: a hidden cell keeps no number, only its reason and label."""
     __tablename__ = "group_result"
     __table_args__ = (
         Index("ix_group_result_lookup", "scoring_run_id", "school_id", "respondent_group"),
@@ -329,9 +340,12 @@ class GroupResult(db.Model):
     counts: Mapped[list | None] = mapped_column(JSON)
     pct: Mapped[list | None] = mapped_column(JSON)
     pct_favourable: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(12))   # why hidden: fewer | complement | revision
+    label: Mapped[str | None] = mapped_column(String(120))   # what pages say in place of a hidden cell
 
     CELL_KEYS = ("school_id", "group", "measure_kind", "measure", "subgroup", "subgroup_value", "suppressed",
-                 "n", "mean", "se", "ci_low", "ci_high", "level", "pct_levels", "counts", "pct", "pct_favourable")
+                 "n", "mean", "se", "ci_low", "ci_high", "level", "pct_levels", "counts", "pct", "pct_favourable",
+                 "reason", "label")
 
 
 # --- improvement: SRO self-assessment and action plans ---------------------------------------
@@ -441,3 +455,14 @@ class ImportRecord(db.Model):
     administration: Mapped[Administration] = relationship()
     school: Mapped[School | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+class ExportDownload(db.Model):
+    """A download of a restricted export (the full response file): who, when, which file."""
+    __tablename__ = "export_download"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_email: Mapped[str] = mapped_column(String(254))
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administration.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200))
+    downloaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

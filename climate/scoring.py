@@ -20,7 +20,9 @@ from surveys.rasch import estimate_theta
 from surveys.scales import ScaleTransform, domain_scores, topic_transform
 from surveys.subgroups import subgroup_vectors
 
+from . import disclosure
 from .administer.service import pinned_instrument
+from .disclosure import ScoredGroup
 from .extensions import db
 from .models import Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun
 
@@ -120,8 +122,8 @@ def _nan_to_none(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else round(float(x), 4)
 
 
-def score_group(administration: Administration, agroup, calibration: Calibration, min_n: int):
-    """Person scores and cells of one respondent group."""
+def score_group(administration: Administration, agroup, calibration: Calibration) -> tuple[dict, ScoredGroup]:
+    """Person scores of one respondent group and its scored respondents for the disclosure gate."""
     instrument, _ = pinned_instrument(agroup)
     group = agroup.respondent_group
     answers = load_answers(administration.id, group)
@@ -130,6 +132,7 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     cells = []
     person = {}
     topics = list(instrument.scaled_topics)
+    measures, scores = [], np.zeros((n, 0))
     if topics and n:
         topic_scale = np.full((n, len(topics)), np.nan)
         thetas, ses = np.full_like(topic_scale, np.nan), np.full_like(topic_scale, np.nan)
@@ -143,24 +146,29 @@ def score_group(administration: Administration, agroup, calibration: Calibration
         scores = np.hstack([topic_scale, domains])
         measures = topics + list(DOMAINS)
         kinds = ["topic"] * len(topics) + ["domain"] * len(DOMAINS)
-        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups, min_n=min_n)
+        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups)
         theta_all = np.hstack([thetas, np.full((n, len(DOMAINS)), np.nan)])
         se_all = np.hstack([ses, np.full((n, len(DOMAINS)), np.nan)])
         person = dict(zip(answers.response_ids.tolist(), (
             {"scale": s, "theta": t, "se": e} for s, t, e in zip(
                 _json_rows(scores, 2), _json_rows(theta_all, 4), _json_rows(se_all, 4)))))
     item_list = list(instrument.items) + list(instrument.sro_items)
+    ids, item_codes = [], np.zeros((n, 0), dtype=np.int64)
     if n and item_list:
         ids = [i.id for i in item_list]
-        codes = instrument.score_codes(ids, answers.columns(ids))
+        item_codes = instrument.score_codes(ids, answers.columns(ids))
         # Items are reported per school and district; subgroups are reported on scale scores.
-        cells += item_cells(codes, ids, group, answers.school_ids, None, min_n=min_n)
-    return person, cells
+        cells += item_cells(item_codes, ids, group, answers.school_ids, None)
+    return person, ScoredGroup(group, answers.response_ids, answers.school_ids, subgroups, measures,
+                               topics if n else [], scores, ids, np.asarray(item_codes), cells)
 
 
 def score_administration(administration: Administration, trigger: str = "manual", progress=None,
                          finish=None) -> ScoringRun:
-    """Score every respondent group and store the results as the administration's current run.
+    """Score every respondent group and store the results, through the disclosure gate, as a new
+    revision of the administration. The revision is published (and becomes what reports show)
+    only when the gate's audit passes; otherwise it is stored unpublished with the audit's message
+    and the last published revision stays current.
 
     Everything is computed first and written at the end in one transaction, so a failure leaves
     the previous results in place and other connections can write meanwhile (SQLite has one
@@ -174,27 +182,32 @@ def score_administration(administration: Administration, trigger: str = "manual"
         instrument, _ = pinned_instrument(agroup)
         calibrations[agroup.respondent_group] = reference_calibration(agroup.respondent_group, instrument)
     db.session.commit()  # a first reference calibration is kept even if this run fails
-    scored = []
+    persons, scored = [], []
     for done, agroup in enumerate(groups, start=1):
-        calibration = calibrations[agroup.respondent_group]
-        person, cells = score_group(administration, agroup, calibration, min_n)
-        scored.append((person, cells))
+        person, group_scored = score_group(administration, agroup, calibrations[agroup.respondent_group])
+        persons.append(person)
+        scored.append(group_scored)
         if progress:
             progress(done, len(groups), f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents "
-                                        f"with scale scores, {len(cells):,} reported cells")
+                                        f"with scale scores, {len(group_scored.cells):,} reported cells")
+    gated = disclosure.gate(scored, min_n, disclosure.published_runs(administration.id))
+    if progress:
+        progress(len(groups), len(groups), f"  disclosure: {gated.message}")
     run = ScoringRun(administration_id=administration.id, min_n=min_n, trigger=trigger,
                      calibrations={g: c.id for g, c in calibrations.items()})
     db.session.add(run)
     db.session.flush()
-    for person, cells in scored:
+    for person in persons:
         if person:
             db.session.execute(insert(PersonScore), [
                 {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])
-        if cells:
-            db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in cells])
-    db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
-                       .values(is_current=False))
-    run.n_scored, run.is_current = sum(len(person) for person, _ in scored), True
+    if gated.cells:
+        db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in gated.cells])
+    disclosure.record(run, gated)
+    if gated.published:
+        db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
+                           .values(is_current=False))
+    run.n_scored, run.is_current = sum(len(p) for p in persons), gated.published
     if finish:
         finish(run.id)
     db.session.commit()

@@ -21,8 +21,11 @@ def score(administration):
     if job.state != "done":
         raise click.ClickException(f"Scoring failed (job {job.id}): {job.error}")
     run = job.scoring_run
+    if run.published_at is None:
+        raise click.ClickException(f"The results of scoring run {run.id} were not published. {run.audit_message}")
     click.echo(f"Scored {run.n_scored:,} respondents of {administration.name!r} in {time.perf_counter() - started:.1f} s "
-               f"(scoring run {run.id}; groups smaller than {run.min_n} are suppressed).")
+               f"(scoring run {run.id}, published as results revision {run.revision}; small groups are hidden "
+               f"under the disclosure policy, N = {run.min_n}).")
 
 
 @click.command()

@@ -15,7 +15,7 @@ from ..access import administration_or_404, district_staff_required, school_or_4
 from ..administer.service import pinned_instrument
 from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
-from .common import local_date, ordered_groups, suppressed_text
+from .common import chosen_run, local_date, ordered_groups, revision_context, suppressed_text
 from .comparison import comparison_gaps, comparison_table, gap_variables, table_as_lists
 from .forms import ComparisonForm
 from .rates import rate_table
@@ -53,7 +53,7 @@ def _school_page(school_id: int, template: str):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    return render_template(template, choices=choices, **school_report(school, administration))
+    return render_template(template, choices=choices, **school_report(school, administration, chosen_run(administration)))
 
 
 @bp.route("/schools/<int:school_id>")
@@ -78,12 +78,13 @@ def topic(school_id: int, topic: str):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    run = results.current_run(administration.id)
+    run = chosen_run(administration)
     return render_template("reports/topic.html", school=school, administration=administration, run=run,
                            choices=choices, topic=topic, domain=TOPIC_DOMAIN[topic],
                            panels=topic_panels(school, administration, run, topic),
                            provisional=results.is_provisional(run), suppressed_text=suppressed_text(run),
-                           min_n=run.min_n, topics=TOPICS)
+                           min_n=run.min_n, topics=TOPICS,
+                           **revision_context(administration, run, _subgroup_keys(run, school.id, topic)))
 
 
 @bp.route("/schools/<int:school_id>/parents")
@@ -94,7 +95,7 @@ def parents(school_id: int):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    run = results.current_run(administration.id)
+    run = chosen_run(administration)
     has_parents = administration.group("parent") is not None
     rate = None
     if has_parents:
@@ -102,7 +103,14 @@ def parents(school_id: int):
         rate = {"submitted": submitted, "enrollment": enrollment, "rate": results.rate(submitted, enrollment)}
     return render_template("reports/parents.html", school=school, administration=administration, run=run,
                            choices=choices, sections=parent_sections(school, administration, run), rate=rate,
-                           has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n)
+                           has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n,
+                           **revision_context(administration, run, []))
+
+
+def _subgroup_keys(run, school_id: int, topic: str) -> list:
+    """The subgroup cells a topic page shows, as disclosure keys."""
+    return [(c["group"], c["school_id"], c["subgroup"], c["subgroup_value"])
+            for c in results.cells(run, school_id=school_id, measure_kind="topic", measure=topic, subgroup=True)]
 
 
 def comparison_params():
