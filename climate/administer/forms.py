@@ -1,6 +1,8 @@
 """The administration pages' forms (WTForms) and the custom items' textarea format."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
@@ -16,6 +18,9 @@ from ..labels import group_label
 from ..models import Administration, District
 
 MAX_CODES = 5000
+# Open and close dates further than this from today are typing mistakes (and year 1 or 9999 would
+# not survive the conversion to UTC).
+DATE_RANGE_YEARS = 10
 COUNT_MESSAGE = f"Ask for between 1 and {MAX_CODES:,} codes at a time."
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
@@ -69,6 +74,10 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date and time like 2026-03-02 08:00.") from None
+        year = dt.date.today().year
+        if not year - DATE_RANGE_YEARS <= self.data.year <= year + DATE_RANGE_YEARS:
+            self.data = None
+            raise ValueError(f"Enter a date between {year - DATE_RANGE_YEARS} and {year + DATE_RANGE_YEARS}.")
 
     def pre_validate(self, form):
         # A form posted without the field at all must not pass as "no date".

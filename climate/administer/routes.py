@@ -14,8 +14,8 @@ from ..codes import issue_codes
 from ..extensions import db
 from ..labels import group_label
 from ..models import Administration, OpenLink, School
-from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, unused_code_counts,
-                    unused_codes)
+from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, public_base_url,
+                    unused_code_counts, unused_codes)
 from .forms import (CUSTOM_FORMAT_HELP, MAX_CODES, AdministrationForm, CodesForm, ExtendForm, OpenLinkForm,
                     format_custom_items)
 from .service import (DEFAULT_CONSENT, AdministrationError, create_administration, delete_administration,
@@ -25,7 +25,7 @@ bp = Blueprint("administer", __name__, url_prefix="/administrations")
 
 
 def _base_url() -> str:
-    return request.host_url
+    return public_base_url()
 
 
 @bp.route("")
