@@ -222,7 +222,9 @@ class _RedactCodes(logging.Filter):
     def filter(self, record):
         if isinstance(record.msg, str):
             record.msg = self.redact(record.msg)
-        if record.args:
+        if isinstance(record.args, dict):  # gunicorn's access log formats with a mapping
+            record.args = {k: self.redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
             record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in args)
         return True

@@ -354,3 +354,44 @@ def test_a_wrong_numeric_setting_gives_one_sentence_and_a_non_zero_exit(monkeypa
     assert stopped.value.code != 0
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert err.startswith(f"Error: {name} must be a whole number from ")
+
+
+def test_demo_prints_the_port_it_serves_in_every_link(tmp_path):
+    """`climate demo --port N`: every address it prints points at port N, and N answers."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_BASE_URL")}
+    env["CLIMATE_INSTANCE_PATH"] = str(tmp_path)
+    demo = subprocess.Popen([sys.executable, "-m", "climate.cli", "demo", "--port", str(port)],
+                            cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        for line in demo.stdout:
+            lines.append(line)
+            if line.startswith("Serving on"):
+                break
+        links = re.findall(r"https?://[^\s)]+", "".join(lines))
+        assert len(links) >= 4, lines
+        assert all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
+        survey = next(link for link in links if "/s/" in link)
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(survey, timeout=5) as reply:
+                    assert reply.status == 200
+                break
+            except ConnectionError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the demo did not answer on its port")
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
