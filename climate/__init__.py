@@ -153,6 +153,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?(\d+)\s*")
+
+
+def _beyond_integer_column(value: str) -> bool:
+    """Whether `value` is a whole number no INTEGER column (32-bit signed) can hold."""
+    m = _WHOLE_NUMBER.fullmatch(value)
+    digits = m.group(1).lstrip("0") if m else ""
+    return len(digits) > 10 or (digits != "" and int(digits) > 2**31 - 1)
 
 
 def _csrf_exempt(app: Flask) -> bool:
@@ -166,7 +174,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def register_security(app: Flask) -> None:
     @app.before_request
-    def refuse_nul_bytes():
+    def refuse_unstorable_input():
         # No text the platform stores or looks up may hold a NUL (PostgreSQL refuses it outright).
         values = [request.path]
         # A CSRF-exempt view (the import upload) reads its own body, after setting its size limit.
@@ -177,6 +185,9 @@ def register_security(app: Flask) -> None:
         if any("\x00" in v for v in values if isinstance(v, str)):
             abort(400, "What was sent contains a NUL character (\\0), which no form or address here "
                        "accepts. Nothing was saved.")
+        # Pages read ids from the query string too (?administration=3): none is beyond an INTEGER column.
+        if any(_beyond_integer_column(v) for v in request.args.values()):
+            abort(404, "There is no record with that number.")
 
     @app.before_request
     def staff_csrf_time_limit():

@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from surveys.domain import RESPONDENT_GROUPS
 from surveys.instruments import InstrumentError, validate_custom_items
 
+from ..accounts.forms import WholeNumberField
 from ..extensions import db
 from ..labels import group_label
 from ..models import Administration, District
@@ -172,7 +173,7 @@ def choose_school_and_group(form, administration: Administration) -> None:
 class CodesForm(FlaskForm):
     school = SelectField("School", coerce=int)
     group = SelectField("Respondent group")
-    count = IntegerField("How many codes", default=30, validators=[
+    count = WholeNumberField("How many codes", default=30, validators=[
         InputRequired(message=COUNT_MESSAGE), NumberRange(min=1, max=MAX_CODES, message=COUNT_MESSAGE)])
     output = RadioField("Get them as", default="sheet",
                         choices=[("sheet", "Printable sheet of slips"), ("csv", "CSV file (code, link, school, group)")])
