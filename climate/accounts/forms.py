@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import School, User
 
 MIN_PASSWORD = 12
+GRADE_CHOICES = [(0, "K")] + [(g, str(g)) for g in range(1, 13)]
 
 
 class WholeNumberField(IntegerField):
@@ -22,7 +23,6 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError("Enter a smaller whole number.")
         super().process_formdata(valuelist)
-GRADE_CHOICES = [(0, "K")] + [(g, str(g)) for g in range(1, 13)]
 
 
 class SignInForm(FlaskForm):
@@ -50,12 +50,13 @@ class SchoolForm(FlaskForm):
     grade_low = SelectField("Lowest grade", coerce=int, choices=GRADE_CHOICES)
     grade_high = SelectField("Highest grade", coerce=int, choices=GRADE_CHOICES)
     enrollment_student = WholeNumberField("Students in grades 5-12", default=0,
-                                      validators=[NumberRange(min=0, max=100000)])
+                                          validators=[NumberRange(min=0, max=100000)])
     enrollment_instructional_staff = WholeNumberField("Instructional staff", default=0,
-                                                  validators=[NumberRange(min=0, max=10000)])
+                                                      validators=[NumberRange(min=0, max=10000)])
     enrollment_noninstructional_staff = WholeNumberField("Noninstructional staff", default=0,
-                                                     validators=[NumberRange(min=0, max=10000)])
-    enrollment_parent = WholeNumberField("Parent households", default=0, validators=[NumberRange(min=0, max=100000)])
+                                                         validators=[NumberRange(min=0, max=10000)])
+    enrollment_parent = WholeNumberField("Parent households", default=0,
+                                         validators=[NumberRange(min=0, max=100000)])
     submit = SubmitField("Save school")
 
     def __init__(self, *args, school_id=None, **kwargs):

@@ -237,6 +237,23 @@ def test_every_int_id_route_refuses_ids_no_column_can_hold(app, client, auth, wo
     assert client.get(f"/district/schools/{2**31 - 1}").status_code == 404  # the largest id is looked up
 
 
+def test_query_string_ids_beyond_an_integer_column_are_no_page(client, auth, administration, world):
+    auth.sign_in(world.staff1.email)
+    for path in (f"/reports/schools/{world.school_a.id}/parents?administration={2**63}",
+                 f"/administrations/{administration.id}/codes.csv?school={2**31}&group=student",
+                 f"/reports/comparison?administration={'9' * 5000}"):
+        response = client.get(path)
+        assert response.status_code == 404 and "There is no record with that number." in response.get_data(as_text=True)
+
+
+def test_a_number_too_long_to_compare_gets_a_message(client, auth, world):
+    auth.sign_in(world.staff1.email)
+    response = client.post(f"/district/schools/{world.school_a.id}", data={
+        "name": "School A", "level": "middle", "grade_low": "6", "grade_high": "8", "enrollment_student": "9" * 400})
+    assert response.status_code == 400 and "Enter a smaller whole number." in response.get_data(as_text=True)
+    assert db.session.get(School, world.school_a.id).enrollment_student == 200
+
+
 def admin_form(world, **fields):
     data = {"name": "Far dates", "opens": "2030-03-01T08:00", "closes": "2030-03-20T17:00",
             "schools": [str(world.school_a.id)], "groups": ["student"]}
