@@ -314,7 +314,7 @@ def hostile_names(administration, world):
     world.school_a.name = FORMULA
     administration.name = FORMULA
     db.session.commit()
-    counts = {(world.school_a.id, "student"): 40, (world.school_b.id, "student"): 30}
+    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90}
     simulate_administration(administration, counts, seed=5)
     score_administration(administration)
     db.session.commit()
