@@ -112,32 +112,37 @@ def timed(f, repeats=1):
     return best, r
 
 
+def suppression(dec):
+    """(over-suppression ratio, hidden school cells of 2N+, hidden district cells of 2N+)."""
+    sub = {k: c for k, c in dec.counts.items() if k[2] is not None and k[3] != REMAINDER}
+    small = sum(int(c[0]) for c in sub.values() if c[0] < N)
+    big = [sum(1 for k in dec.hidden if k in sub and (k[1] is None) == district and sub[k][0] >= 2 * N)
+           for district in (False, True)]
+    return dec.covered() / max(small, 1), big[0], big[1], small
+
+
 def report(name, facts, x, quasi):
     doms = {"d": ["t1", "t2"]}
     base, _ = timed(lambda: baseline_counts(facts), 5)
     t_dec, dec0 = timed(lambda: decide(facts, N))
     t_aud, res0 = timed(lambda: audit(facts, x, dec0, domains=doms))
     t_pro, (dec, res) = timed(lambda: protect(facts, x, N, domains=doms))
-    sub = {k: c for k, c in dec.counts.items() if k[2] is not None and k[3] != REMAINDER}
-    small = sum(int(c[0]) for c in sub.values() if c[0] < N)
-    rem = sum(int(c[0]) for k, c in dec.counts.items() if k[3] == REMAINDER and k[1] is not None and 0 < c[0] < N)
-    covered = dec.covered()
-    big_school = sum(1 for k in dec.hidden if k in sub and k[1] is not None and sub[k][0] >= 2 * N)
-    big_district = sum(1 for k in dec.hidden if k in sub and k[1] is None and sub[k][0] >= 2 * N)
+    ratio, big_school, big_district, small = suppression(dec)
+    rems = sum(1 for k, c in dec.counts.items() if k[3] == REMAINDER and k[1] is not None and 0 < c[0] < N)
     schools = len(set(facts.school_ids.tolist()))
     print(f"\n== {name}: {schools} schools, {len(x):,} students")
-    print(f"over-suppression ratio   {covered / max(small, 1):.2f}   ({covered:,} covered / {small:,} in cells "
+    print(f"over-suppression ratio   {ratio:.2f}   ({dec.covered():,} covered / {small:,} in cells "
           f"with fewer than {N}; target <= 1.5)")
-    print(f"  counting small non-answering remainders as protected: {covered / max(small + rem, 1):.2f} "
-          f"({rem:,} respondents who skipped a question at schools where fewer than {N} did)")
     print(f"hidden cells of 2N+      {big_school} at schools, {big_district} district cells (target 0 on the demo)")
     print(f"audit (decide alone)     {'passes' if res0.ok else f'{len(res0.failures)} failures'};  "
           f"after protect: {'passes' if res.ok else res.message()}")
-    t_free, (free, res_free) = timed(lambda: protect(facts, x, N, domains=doms, remainders=False))
-    covered_free = free.covered()
-    big_free = sum(1 for k in free.hidden if k in sub and k[1] is not None and sub[k][0] >= 2 * N)
-    print(f"remainders not protected: over-suppression {covered_free / max(small, 1):.2f}, hidden school cells "
-          f"of 2N+ {big_free}, audit {'passes' if res_free.ok else res_free.message()}, protect {t_free * 1e3:.0f} ms")
+    cut_rem = sum(1 for _, what in dec.audit_cuts if what == "remainder")
+    print(f"cuts the audit added     {len(dec.audit_cuts)} ({cut_rem} for a remainder pinned by the rounded means; "
+          f"{rems} school remainders of 1..N-1)")
+    t_rc, (loose, res_rc) = timed(lambda: protect(facts, x, N, domains=doms, remainder_complements=True))
+    ratio_rc, big_rc, big_rc_d, _ = suppression(loose)
+    print(f"remainder_complements:   over-suppression {ratio_rc:.2f}, hidden cells of 2N+ {big_rc} at schools, "
+          f"{big_rc_d} district; audit {'passes' if res_rc.ok else res_rc.message()}")
     print(f"baseline (cell counts)   {base * 1e3:8.2f} ms")
     for what, t in (("decide", t_dec), ("audit", t_aud), ("protect", t_pro)):
         print(f"{what:<24} {t * 1e3:8.1f} ms  = {t / base:8.0f} x baseline")
@@ -161,7 +166,7 @@ def main(argv=None):
     print(describe())
     report("demo-like district", *district([(s, g, int(n * 0.57)) for s, g, n in DEMO], 0))
     n = args.schools or (30 if args.smoke else 300)
-    report(f"generated district", *district(generated(n, 1), 1))
+    report("generated district", *district(generated(n, 1), 1))
 
 
 if __name__ == "__main__":
