@@ -60,6 +60,7 @@ REASON_TEXT = {
     REVISION: "Hidden because this group changed by fewer than {n} respondents since the last published results",
 }
 DEFAULT_WIDTH = 10.0
+SCREEN_MAX = 200  # unknowns up to which a program is screened before its linear programs
 SCORE_RANGE = (100.0, 500.0)
 
 
@@ -411,13 +412,12 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
         A = A[np.abs(A).sum(1) > 0]
         if A.shape[0] == 0:
             continue
-        _, s, vt = np.linalg.svd(A)
-        rank = int((s > 1e-9 * max(1.0, s.max())).sum())
-        null = vt[rank:]
+        Q = _row_basis(A)
+        pinned = (Q ** 2).sum(0) > 1 - 1e-9  # the unit vector of the cell lies in the row space
         for c, i in ui.items():
             if not protect[c] or c in seen:
                 continue
-            if null.shape[0] == 0 or np.abs(null[:, i]).max() < 1e-9:
+            if pinned[i]:
                 seen.add(c)
                 cut = set()
                 for members, parent in eqs:
@@ -533,6 +533,33 @@ class AuditResult:
         return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
 
 
+def _row_basis(A) -> np.ndarray:
+    """(r, v) orthonormal basis of the row space of a small dense (e, v) matrix, by modified
+    Gram-Schmidt with one re-orthogonalisation (vector operations only: the LAPACK SVD spends
+    far more on threads than on these matrices)."""
+    A = np.asarray(A, dtype=np.float64)
+    Q = np.zeros((min(A.shape), A.shape[1]))
+    k = 0
+    for row in A:
+        scale = np.linalg.norm(row)
+        if scale == 0 or k == Q.shape[0]:
+            continue
+        v = row.copy()
+        for _ in range(2):
+            v -= Q[:k].T @ (Q[:k] @ v)
+        nrm = np.linalg.norm(v)
+        if nrm > 1e-9 * scale:
+            Q[k] = v / nrm
+            k += 1
+    return Q[:k]
+
+
+def _step(rate, room_up, room_down) -> float:
+    """Largest t >= 0 such that values moving by t * rate stay within their room either way."""
+    pos, neg = rate > 1e-12, rate < -1e-12
+    return float(np.min(np.r_[room_up[pos] / rate[pos], room_down[neg] / -rate[neg]], initial=np.inf))
+
+
 @dataclass
 class _Program:
     """What a reader knows about one block's unknowns x (v,): lb <= x <= ub, E x = e (domain ties,
@@ -556,6 +583,38 @@ class _Program:
         efixed = self.E[erow] @ self.truth - Ec[erow] @ self.truth[cols]
         return _Program(Ec[erow], self.e[erow] - efixed, Gc[grow], self.lo[grow] - fixed, self.hi[grow] - fixed,
                         self.lb[cols], self.ub[cols], self.truth[cols])
+
+    def screened(self, c, need, counted) -> bool:
+        """A cheap sufficient check before the programs: two worlds consistent with everything
+        published, stepped from the truth along the projection of c on the directions that keep
+        every tie and published sum exact, then on those that keep the ties exact and use the
+        rounding slack of the sums; unknowns at a bound of the score range (clipped scores) stay
+        put.  True when c.x differs by ``need`` between them (a count: by one whole value either way)."""
+        if not hasattr(self, "_free"):
+            self._free = np.minimum(self.truth - self.lb, self.ub - self.truth) > 1e-6 * (self.ub - self.lb)
+            self._dense_g, self._dense_e = self.G.toarray(), self.E.toarray()
+            self._dirs = [lambda: np.vstack([self._dense_e, self._dense_g])[:, self._free],
+                          lambda: self._dense_e[:, self._free]]
+        free = self._free
+        g0 = self._dense_g @ self.truth
+        ends = []
+        for sign in (1.0, -1.0):
+            point, gx, moved = self.truth.copy(), g0.copy(), 0.0
+            for i, rows in enumerate(self._dirs):
+                if callable(rows):  # computed when first needed
+                    rows = self._dirs[i] = _row_basis(rows())
+                d = np.zeros_like(point)
+                d[free] = sign * (c[free] - rows.T @ (rows @ c[free]))  # c's projection on the null space
+                gain = sign * float(c @ d)
+                if gain <= 1e-12:
+                    continue
+                gd = self._dense_g @ d
+                t = max(0.0, min(_step(d, self.ub - point, point - self.lb), _step(gd, self.hi - gx, gx - self.lo)))
+                point, gx, moved = point + t * d, gx + t * gd, moved + t * gain
+                if (moved >= need - 1e-9) if counted else (moved >= need / 2 + 1e-9):
+                    break
+            ends.append(moved)
+        return max(ends) >= need - 1e-9 if counted else sum(ends) >= need + 1e-9
 
     def spans(self, cs):
         """(lows, highs) of c.x over the program for every c of cs (q, v), in one HiGHS call: each
@@ -620,9 +679,10 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     respondents added since a revision in a cell (1..N-1 of them).  Pass: each set's mean can range
     over at least ``width`` points, and each count can take at least two whole values.
 
-    Each set is checked first by linear programs over the unknowns of its school (and of the schools
-    hiding cells of the same categories, which the district cells tie to it) in the measures tied to
-    the one checked, every other unknown fixed at the truth: a range found there is never wider than
+    Each set is first screened (``_Program.screened``), then checked by linear programs over the
+    unknowns of its school (and, for each category it hides that the district shows, of the other
+    school hiding most there, which the district cell ties to it) in the measures tied to the one
+    checked, every other unknown fixed at the truth: a range found there is never wider than
     the true one.  Only a set found too narrow there is solved over the whole block.  All minimum and
     maximum programs of one such part go to HiGHS as one block-diagonal program."""
     x = np.asarray(values, dtype=np.float64)
@@ -736,15 +796,17 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 nd = n_am[sel].max() if sel.any() else 0
                 if 0 < nd < N:
                     sets.append((b.key(r, k), sel, "revision change"))
-        # schools hiding cells of the same category are tied through the district cell: checked together
-        linked = np.arange(S)
+        # a school hiding a category that the district shows is tied through the district cell to
+        # the other schools hiding it: its programs take in the one hiding the most respondents there
         hidden_at = np.array([[any(dec.hidden_in(b.key(r, k), name) for _, dec in layers for name in names)
-                               for k in range(K)] for r in range(S)], dtype=bool).reshape(S, K)
+                               for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+        partners = [{r} for r in range(S)] + [set()]
         for k in range(K):
-            rs = np.flatnonzero(hidden_at[:, k])
-            if rs.size > 1:
-                linked[np.isin(linked, linked[rs])] = linked[rs].min()
-        linked = np.r_[linked, -1]
+            rs = np.flatnonzero(hidden_at[:S, k])
+            if rs.size > 1 and not hidden_at[S, k]:
+                for r in rs:
+                    others = rs[rs != r]
+                    partners[r].add(int(others[np.argmax(b.counts[others, k, 0])]))
         var_row = a_r[var_atom]
         family = _families(m, [[d] + ts for d, ts in ties] + groups_)
         local, queue = {}, defaultdict(list)
@@ -762,11 +824,13 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 if spans:
                     queue[None].append((info, c))
                     continue
-                where = (family[j], tuple(np.unique(linked[np.unique(var_row[v])]).tolist()))
+                where = (family[j], tuple(sorted(set().union(*(partners[r] for r in np.unique(var_row[v]))))))
                 if where not in local:
-                    cols = np.flatnonzero(np.isin(linked[var_row], where[1]) & (family[var_j] == family[j]))
+                    cols = np.flatnonzero(np.isin(var_row, where[1]) & (family[var_j] == family[j]))
                     local[where] = (cols, whole.restrict(cols))
-                queue[where].append((info, c))
+                cols, prog = local[where]
+                if cols.size > SCREEN_MAX or not prog.screened(c[cols], need, is_count[j]):
+                    queue[where].append((info, c))
         confirm = []
         for where, items in queue.items():
             cols, prog = (np.arange(nvar), whole) if where is None else local[where]
