@@ -13,21 +13,23 @@ from .. import results
 from ..access import administration_or_404, district_staff_required, school_or_404
 from ..codes import issue_codes
 from ..extensions import db
+from ..jobs import MAX_ATTEMPTS, enqueue_scoring
 from ..labels import group_label
+from ..results import current_run
 from ..models import Administration, OpenLink, School
-from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, unused_code_counts,
-                    unused_codes)
+from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, public_base_url,
+                    unused_code_counts, unused_codes)
 from .forms import (CUSTOM_FORMAT_HELP, MAX_CODES, AdministrationForm, CodesForm, ExtendForm, OpenLinkForm,
                     OptOutForm, format_custom_items)
 from .notice import NOTICE_GROUP, NOTICE_LANGUAGES, check_codes_allowed, codes_left, notice, record_opt_outs
 from .service import (DEFAULT_CONSENT, AdministrationError, create_administration, delete_administration,
-                      extend_close, has_answers, local, status_table)
+                      extend_close, has_answers, local, scoring_job, status_table)
 
 bp = Blueprint("administer", __name__, url_prefix="/administrations")
 
 
 def _base_url() -> str:
-    return request.host_url
+    return public_base_url()
 
 
 @bp.route("")
@@ -82,7 +84,9 @@ def _detail(administration: Administration, codes_form=None, extend_form=None, l
                            answered=has_answers(administration), codes_form=codes_form, extend_form=extend_form,
                            link_form=link_form, links=links, base=_base_url(), open_link_url=open_link_url,
                            totals=totals, format_custom_items=format_custom_items,
-                           unused=unused_code_counts(administration),
+                           unused=unused_code_counts(administration), job=scoring_job(administration),
+                           run=current_run(administration.id),
+                           max_attempts=MAX_ATTEMPTS,
                            max_codes=MAX_CODES, **_opt_out_context(administration)), status
 
 
@@ -147,6 +151,19 @@ def delete(administration_id):
     db.session.commit()
     flash(f"The administration {name!r} was deleted.")
     return redirect(url_for("administer.list_administrations"))
+
+
+@bp.route("/<int:administration_id>/score", methods=["POST"])
+@district_staff_required
+def score_again(administration_id):
+    """Queue a new scoring job (after a failure, or to include imported responses)."""
+    administration = administration_or_404(administration_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    enqueue_scoring(administration.id, "manual")
+    db.session.commit()
+    flash("Scoring is queued: the results are replaced when it is done. This page shows its progress.")
+    return redirect(url_for("administer.detail", administration_id=administration.id) + "#scoring")
 
 
 def _school_and_group(administration: Administration, school_id, group) -> tuple[School, str]:

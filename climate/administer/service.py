@@ -17,7 +17,7 @@ from surveys.instruments import Instrument, InstrumentError, validate_custom_ite
 
 from .. import results
 from ..extensions import db
-from ..models import AccessCode, Administration, AdministrationGroup, District, Response, School
+from ..models import AccessCode, Administration, AdministrationGroup, District, Job, Response, School
 
 DEFAULT_CONSENT = {
     "en": ("This survey asks what you think about your school. It is not a test: there are no right or "
@@ -133,6 +133,12 @@ def extend_close(administration: Administration, new_close_local: dt.datetime) -
         raise AdministrationError("The new close date must be later than the current one.")
     administration.closes_at = new_close
     administration.closed_processed_at = None
+
+
+def scoring_job(administration: Administration) -> Job | None:
+    """The administration's latest scoring job (its state, progress and last error), or None."""
+    return db.session.scalar(select(Job).where(Job.administration_id == administration.id, Job.kind == "score")
+                             .order_by(Job.id.desc()).limit(1))
 
 
 _SNAPSHOT_CACHE: dict[tuple, tuple[Instrument, tuple]] = {}

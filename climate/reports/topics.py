@@ -23,7 +23,7 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
             row["note"] = "No answers"
         elif cell["suppressed"]:
-            row["note"] = suppressed_text(run)
+            row["note"] = cell["label"] or suppressed_text(run)
         else:
             codes = [item.score_code(p) for p in (1, 2, 3, 4)]
             row["segments"] = [(cell["pct"][code], code) for code in codes]

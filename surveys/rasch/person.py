@@ -226,13 +226,27 @@ _TABLE_CACHE_SIZE = 16
 _BLOCK = 32768  # rows per block: the working arrays of a block stay in the CPU cache
 
 
-def _check_codes(r, top):
-    """Codes must be -1 (missing) or 0..the item's highest code (top: (k,) or None = all 3)."""
+def _check_codes(r, top, item_names=None):
+    """Codes must be whole numbers, -1 (missing) or 0..the item's highest code (top: (k,) or None =
+    all 3). NaN or fractional codes are refused, naming the item: cast to int8 they would silently
+    become other answers (NaN becomes 0, the least favourable one)."""
+    def name(j):
+        return item_names[j] if item_names is not None else f"column {j}"
+    if not (np.issubdtype(r.dtype, np.integer) or np.issubdtype(r.dtype, np.bool_)):
+        if not np.issubdtype(r.dtype, np.floating):
+            raise ValueError(f"response codes must be numbers, got {r.dtype}")
+        bad = ~np.isfinite(r) | (r != np.round(r))
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise ValueError(f"response codes must be whole numbers (-1 = missing): item {name(j)} has "
+                             f"{float(r[i, j])} for respondent {i} ({int(bad.sum())} such codes in all)")
     if r.min() < -1 or r.max() > MAX_CODE:
-        raise ValueError("response codes must be -1 (missing) or 0..3")
+        j = int(np.flatnonzero(((r < -1) | (r > MAX_CODE)).any(0))[0])
+        raise ValueError(f"response codes must be -1 (missing) or 0..3 (item {name(j)} has others)")
     if top is not None and np.any(r > top[None, :]):
         bad = np.flatnonzero((r > top[None, :]).any(0))
-        raise ValueError(f"items {bad.tolist()} have codes above their highest category")
+        raise ValueError(f"items {[name(j) for j in bad] if item_names is not None else bad.tolist()} "
+                         "have codes above their highest category")
 
 
 def clear_cache():
@@ -241,7 +255,7 @@ def clear_cache():
 
 
 def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior_sd=1.0,
-                   prior_mean=0.0) -> ThetaEstimate:
+                   prior_mean=0.0, item_names=None) -> ThetaEstimate:
     """Person estimates with thresholds fixed.
 
     responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3), or (k, m) with m < 3
@@ -250,7 +264,8 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
     (n, 2) array (views), n_answered is int64.
     min_answered: respondents with fewer answered items get NaN; default
     ``default_min_answered(k)`` = max(3, ceil(k/2)) capped at k.  Pass 1 to score anyone
-    with at least one answer.
+    with at least one answer.  item_names: (k,) names for error messages (NaN, fractional or
+    out-of-range codes are refused, naming the item).
     """
     d = _check_thresholds(thresholds)
     top = np.isfinite(d).sum(1) if np.isinf(d).any() else None
@@ -262,7 +277,7 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
         raise ValueError(f"unknown method {method!r}")
     if r.dtype != np.int8:
         if n:
-            _check_codes(r, top)
+            _check_codes(r, top, item_names)
         r = r.astype(np.int8)
     if min_answered is None:
         min_answered = default_min_answered(k)
