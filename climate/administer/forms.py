@@ -201,7 +201,7 @@ class OpenLinkForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     """How many students of one school their parents opted out of the survey: a count, never names."""
-    opted_out = IntegerField("Students opted out by their parents", validators=[
+    opted_out = WholeNumberField("Students opted out by their parents", validators=[
         InputRequired(message="Enter how many students were opted out (0 or more)."),
         NumberRange(min=0, message="The number of opt-outs cannot be negative.")])
 
