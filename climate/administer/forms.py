@@ -197,3 +197,18 @@ class OpenLinkForm(FlaskForm):
     def __init__(self, *args, administration: Administration, **kwargs):
         super().__init__(*args, **kwargs)
         choose_school_and_group(self, administration)
+
+
+class OptOutForm(FlaskForm):
+    """How many students of one school their parents opted out of the survey: a count, never names."""
+    opted_out = WholeNumberField("Students opted out by their parents", validators=[
+        InputRequired(message="Enter how many students were opted out (0 or more)."),
+        NumberRange(min=0, message="The number of opt-outs cannot be negative.")])
+
+    def process(self, formdata=None, *args, **kwargs):
+        super().process(formdata, *args, **kwargs)
+        if self.opted_out.process_errors:
+            self.opted_out.process_errors = ["Enter the number of opt-outs as a whole number, for example 3."]
+
+    def problems(self) -> list[str]:
+        return list(self.opted_out.errors[:1])

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..administer.codes import codes_csv, codes_sheet, public_base_url
 from ..administer.forms import COUNT_MESSAGE, DATETIME_FORMATS, MAX_CODES
+from ..administer.notice import check_codes_allowed
 from ..administer.service import AdministrationError, create_administration, local, status_table
 from ..codes import issue_codes
 from ..extensions import db
@@ -127,6 +128,10 @@ def codes_command(administration, school, group, count, fmt, output, base_url, d
     group_in(administration, group)
     if not 1 <= count <= MAX_CODES:
         raise click.ClickException(COUNT_MESSAGE)
+    try:
+        check_codes_allowed(administration, school, group, count)  # withholds parental opt-outs
+    except AdministrationError as exc:
+        raise click.ClickException(str(exc)) from None
     base_url = (base_url or public_base_url()).rstrip("/")
     codes = [row.code for row in issue_codes(administration.id, school.id, group, count)]
     db.session.commit()

@@ -13,7 +13,7 @@ from .responses import ExportError
 
 RESULT_COLUMNS = ("school", "nces_id", "group", "measure_kind", "measure", "measure_label", "subgroup",
                   "subgroup_value", "subgroup_label", "status", "n", "mean", "se", "ci_low", "ci_high", "level",
-                  "pct_least_favorable", "pct_favorable", "pct_most_favorable", "pct_favourable",
+                  "pct_least_favorable", "pct_favorable", "pct_most_favorable", "pct_answered_favorably",
                   "count_1", "count_2", "count_3", "count_4", "pct_1", "pct_2", "pct_3", "pct_4")
 
 
@@ -48,7 +48,7 @@ def results_csv(administration: Administration, group: str | None = None) -> str
             for name, value in zip(("pct_least_favorable", "pct_favorable", "pct_most_favorable"),
                                    cell["pct_levels"] or ()):
                 row[name] = value
-            row["pct_favourable"] = cell["pct_favourable"]
+            row["pct_answered_favorably"] = cell["pct_favourable"]
             for i, value in enumerate(cell["counts"] or (), start=1):
                 row[f"count_{i}"] = value
             for i, value in enumerate(cell["pct"] or (), start=1):

@@ -131,7 +131,8 @@ def import_upload(administration_id):
     except ImportFailed as exc:
         return _index_page(administration, form, exc.errors, exc.total, status=422)
     where = school.name if school else "the schools named in the file"
-    flash(f"Imported {count:,} {group_label(form.group.data).lower()} responses for {where}. "
+    flash(f"Imported {count:,} response{'' if count == 1 else 's'} from {group_label(form.group.data).lower()} "
+          f"for {where}. "
           "Score the administration again to include them in the results.")
     return redirect(url_for("exports.index", administration_id=administration.id), code=303)
 

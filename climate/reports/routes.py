@@ -2,14 +2,14 @@
 service modules (school, topics, comparison, rates) build."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from surveys.domain import TOPIC_DOMAIN, TOPICS
 
 from .. import charts, results
 from ..access import administration_or_404, district_staff_required, school_or_404
-from ..administer.service import pinned_instrument
+from ..administer.service import pinned_instrument, status_table
 from ..csvsafe import csv_text
 from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
@@ -30,9 +30,24 @@ def chosen_administration(choices: list[Administration]) -> Administration | Non
         abort(404)
     found = next((a for a in choices if a.id == int(wanted)), None)
     if found is None:
-        administration_or_404(int(wanted))  # another district's: 404
+        pending = administration_or_404(int(wanted))  # another district's: 404
+        if results.current_run(pending.id) is None:
+            abort(make_response(_collecting(pending)))
         abort(404)
     return found
+
+
+def _collecting(administration: Administration):
+    """An administration without results yet (still collecting, or closed and not scored): say
+    when results appear, with the live response rate (of the school, on a school's page)."""
+    school_id = (request.view_args or {}).get("school_id")
+    school = next((s for s in administration.schools if s.id == school_id), None)
+    if school_id is not None and school is None:
+        abort(404)
+    _, totals = status_table(administration, {school.id} if school else None)
+    tz = administration.district.timezone
+    return render_template("reports/collecting.html", administration=administration, school=school, totals=totals,
+                           closes=local_date(administration.closes_at, tz), state=administration.state())
 
 
 def _no_results(school: School):

@@ -46,8 +46,8 @@ def item_blocks(items, mine, district, school, group, run, topic) -> list[dict]:
         categories = rows[0]["categories"]
         title = f"{group_label(group)}: answers to {topic_label(topic)} items at {school.name}"
         desc = ("Stacked bars, one per item, showing the percent of respondents who chose each answer ("
-                + ", ".join(categories) + "), in that order, coloured from dark green for the most favourable "
-                "answer to dark red for the least favourable. The table that follows gives the same numbers.")
+                + ", ".join(categories) + "), in that order, colored from dark green for the most favorable "
+                "answer to dark red for the least favorable. The table that follows gives the same numbers.")
         blocks.append({"rows": rows, "categories": categories, "reversed": not favourable_first,
                        "chart": charts.distribution_chart(rows, categories, title, desc)})
     return blocks

@@ -22,7 +22,7 @@ ROLES = ("anonymous", "respondent", "principal_a", "principal_b", "staff_d1", "s
 #   school_a   the school A object: district 1 staff and school A's principal
 POLICY = {
     "static": "public", "main.home": "public", "auth.sign_in": "public",
-    "administer.slips_css": "public",
+    "administer.slips_css": "public", "administer.notice_css": "public",
     "respond.enter_code": "public", "respond.open_code": "public", "respond.open_link": "public",
     "respond.consent": "public", "respond.declined": "public", "respond.page": "public",
     "respond.review": "public", "respond.submit": "public", "respond.thanks": "public",
@@ -35,6 +35,8 @@ POLICY = {
     "administer.new_administration": "staff", "administer.detail": "district",
     "administer.create_codes": "district", "administer.delete": "district", "administer.extend": "district",
     "administer.create_open_link": "district", "administer.codes_csv_download": "district",
+    "administer.codes_sheet_page": "district", "administer.confirm_delete": "district",
+    "administer.record_opt_out": "district", "administer.parent_notice": "school_a",
     "administer.codes_sheet_page": "district", "administer.score_again": "district",
     "administer.status": "admin",
     "exports.index": "district", "exports.responses": "district", "exports.notes": "district",
@@ -45,6 +47,7 @@ POLICY = {
     "reports.topic": "school_a",
     "improve.school": "school_a", "improve.plan": "school_a", "improve.school_sro": "school_a",
     "improve.add_to_plan": "school_a", "improve.edit_plan_item": "school_a",
+    "improve.add_own_item": "school_a", "improve.carry_plan_item": "school_a",
     "research.index": "staff", "research.calibration": "district", "research.make_reference": "district",
     "research.rescore": "district", "research.thresholds": "district",
 }

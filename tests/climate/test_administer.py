@@ -348,13 +348,13 @@ def test_status_for_district_staff_shows_every_school(client, auth, answered, wo
     auth.sign_in("staff1@d1.example")
     html = client.get(f"/administrations/{answered.id}/status").get_data(as_text=True)
     rows = _status_rows(html)
-    assert rows[(world.school_a.id, "student")] == ["10", "2", "4", "1", "200", "2%"]
-    assert rows[(world.school_b.id, "parent")] == ["5", "0", "3", "0", "0", "—"]
-    assert rows[(world.school_b.id, "student")] == ["0", "0", "0", "0", "200", "0%"]
+    assert rows[(world.school_a.id, "student")] == ["10", "2", "4", "1", "200", "0", "2%"]
+    assert rows[(world.school_b.id, "parent")] == ["5", "0", "3", "0", "0", "0", "—"]
+    assert rows[(world.school_b.id, "student")] == ["0", "0", "0", "0", "200", "0", "0%"]
     assert len(rows) == 6  # 2 schools x 3 groups
     total = re.search(r'<tr class="total">(.*?)</tr>', html, re.S).group(1)
     # 7 submitted of 200+30+150 (A) + 200+30+0 (B) = 610
-    assert re.findall(r'<td class="num">(.*?)</td>', total) == ["15", "2", "7", "1", "610", "1%"]
+    assert re.findall(r'<td class="num">(.*?)</td>', total) == ["15", "2", "7", "1", "610", "0", "1%"]
 
 
 def test_status_for_a_principal_shows_only_their_school(client, auth, answered, world):

@@ -150,7 +150,8 @@ def test_group_results_csv_marks_suppressed_cells(filled, client, staff):
     n_suppressed = sum(c["suppressed"] for c in stored)
     assert n_suppressed > 0
     status, numbers = header.index("status"), [header.index(k) for k in ("n", "mean", "se", "ci_low", "ci_high",
-                                                                            "pct_favourable", "count_1", "pct_1")]
+                                                                            "pct_answered_favorably", "count_1",
+                                                                            "pct_1")]
     suppressed = [r for r in rows if r[status] == "suppressed"]
     assert len(suppressed) == n_suppressed
     assert all(r[j] == "" for r in suppressed for j in numbers)
