@@ -128,12 +128,7 @@ def _solve_interp(m, r, d, method):
     t = grid[j] + x * _GRID_STEP
     # one exact Newton step
     ee, ii, jj, kk = _pattern_sums(t, d, m)
-    if method == "wle":
-        f = r - ee + jj / (2.0 * ii)
-        df = -ii + (kk * ii - jj * jj) / (2.0 * ii * ii)
-    else:
-        f = r - ee
-        df = -ii
+    f, df = _estimating_equation(r, ee, ii, jj, kk, method)
     step = -f / df
     t = t + step
     se = 1.0 / np.sqrt(ii + jj * step)
@@ -141,16 +136,19 @@ def _solve_interp(m, r, d, method):
     return t, se, good
 
 
+def _estimating_equation(r, e, i2, i3, i4, method):
+    """The estimating function and its derivative in theta: MLE f = r - E; Warm's WLE adds
+    J / (2 I). e, i2, i3, i4 are the pattern sums E, I, J, K (E' = I, I' = J, J' = K)."""
+    if method == "wle":
+        return r - e + i3 / (2.0 * i2), -i2 + (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
+    return r - e, -i2
+
+
 def _solve_newton(m, r, d, method, tol=1e-10, max_iter=100):
     """Safeguarded Newton inside a bisection bracket (the robust fallback)."""
     def f_and_df(t, mm, rr):
         e, i2, i3, i4 = _pattern_sums(t, d, mm)
-        if method == "wle":
-            f = rr - e + i3 / (2.0 * i2)
-            df = -i2 + (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
-        else:
-            f = rr - e
-            df = -i2
+        f, df = _estimating_equation(rr, e, i2, i3, i4, method)
         return f, df, i2
 
     # Bracket every root on a grid: the cumulants are evaluated once per grid point and
