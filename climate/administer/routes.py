@@ -127,7 +127,7 @@ def extend(administration_id):
     return _detail(administration, extend_form=form, status=400)
 
 
-@bp.route("/<int:administration_id>/delete", methods=["GET"])
+@bp.route("/<int:administration_id>/confirm-delete")
 @district_staff_required
 def confirm_delete(administration_id):
     """Deleting takes a second, deliberate step: this page names what goes, then posts."""

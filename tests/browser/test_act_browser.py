@@ -131,7 +131,7 @@ def test_deleting_asks_first_and_a_collecting_report_says_when_results_come(live
 
     page.goto(f"{live_url}/administrations/{administration.id}")
     page.get_by_role("link", name="Delete this administration…").click()
-    page.wait_for_url(f"**/administrations/{administration.id}/delete")
+    page.wait_for_url(f"**/administrations/{administration.id}/confirm-delete")
     assert page.get_by_role("heading", name="Delete Spring survey?").is_visible()
     assert_accessible(page, "delete confirmation")
     page.get_by_role("link", name="No, keep it").click()

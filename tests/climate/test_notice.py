@@ -176,9 +176,9 @@ def test_response_rates_use_enrollment_less_opt_outs(client, auth, administratio
 def test_deleting_asks_for_confirmation_first(client, auth, administration, world):
     auth.sign_in("staff1@d1.example")
     detail = client.get(f"/administrations/{administration.id}").get_data(as_text=True)
-    assert f'href="/administrations/{administration.id}/delete"' in detail
+    assert f'href="/administrations/{administration.id}/confirm-delete"' in detail
     assert f'action="/administrations/{administration.id}/delete"' not in detail  # no one-click form
-    confirm = client.get(f"/administrations/{administration.id}/delete")
+    confirm = client.get(f"/administrations/{administration.id}/confirm-delete")
     assert confirm.status_code == 200
     body = text_of(confirm)
     assert "Delete Spring survey?" in body and "This cannot be undone" in body and "No, keep it" in body
@@ -201,7 +201,8 @@ def test_the_delete_post_needs_the_csrf_token(csrf_app, world, administration):
                                        "csrf_token": token("/auth/sign-in")})
     url = f"/administrations/{administration.id}/delete"
     assert client.post(url).status_code == 400
-    assert client.post(url, data={"csrf_token": token(url)}).status_code == 302
+    confirm = f"/administrations/{administration.id}/confirm-delete"
+    assert client.post(url, data={"csrf_token": token(confirm)}).status_code == 302
 
 
 # --- the report of an administration still collecting ----------------------------------------------
