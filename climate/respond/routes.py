@@ -107,10 +107,19 @@ def _claim(value: str) -> str:
     """Count a code-entry attempt for this client before evaluating it (429 while it must wait)."""
     cfg = current_app.config
     key = _code_key()
-    wait = throttle.claim(key, cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"], throttle.value_digest(value))
+    wait = throttle.claim(key, cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"], throttle.value_digest(value),
+                          commit=False)
     if wait:
         raise Blocked(wait)
     return key
+
+
+def _settle(key: str | None, value: str, succeeded: bool) -> None:
+    """End a claimed attempt: given back when it succeeded, kept as a failure otherwise."""
+    if key is not None and succeeded:
+        throttle.refund(key, throttle.value_digest(value))
+    else:
+        db.session.commit()
 
 
 def _session_digest(code: str) -> str:
@@ -148,9 +157,9 @@ def _open(code_text: str):
     held = session.get(SURVEY_KEY)
     key = None if held and held.get("d") == digest else _claim(code)
     st = svc.find(code)
-    if st is not None and (st.usable or (st.submitted and _submitted_here(st.code_id))):
-        if key is not None:
-            throttle.refund(key, throttle.value_digest(code))
+    ok = st is not None and (st.usable or (st.submitted and _submitted_here(st.code_id)))
+    _settle(key, code, ok)
+    if ok:
         if not st.usable:
             return already_submitted()
         _begin(st, digest, held.get("l") if held and held.get("c") == st.code_id else None)
@@ -221,11 +230,10 @@ def _open_link_target(token: str):
     key = _claim(f"open:{token}")
     link = db.session.scalar(select(OpenLink).where(OpenLink.token == token)) if 0 < len(token) <= 32 else None
     administration = db.session.get(Administration, link.administration_id) if link else None
-    if link is None or administration is None or not administration.is_open() \
-            or administration.group(link.respondent_group) is None:
-        return None, None
-    throttle.refund(key, throttle.value_digest(f"open:{token}"))
-    return link, administration
+    ok = not (link is None or administration is None or not administration.is_open()
+              or administration.group(link.respondent_group) is None)
+    _settle(key, f"open:{token}", ok)
+    return (link, administration) if ok else (None, None)
 
 
 def _kept(link: OpenLink) -> svc.State | None:
