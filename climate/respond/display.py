@@ -64,11 +64,12 @@ def page_title(page, language: str) -> str:
             "background": _("About you")}[page.kind]
 
 
-def render_page(model, page, form, answers: dict[str, int], problems=()):
-    """A question page: the items' cached fragments with the stored (or posted) choices checked."""
+def render_page(model, page, answers: dict[str, int], problems=()):
+    """A question page: the items' cached fragments with the stored (or posted) choices checked.
+    It needs no form object: the CSRF token is the template's `csrf_token()`."""
     language = lang()
     items = [item.html(language, n, item.chosen(answers.get(item.id)), item.id in problems)
              for n, item in enumerate(page.items, start=1)]
     return render("respond/page.html", form_id="page-form", page=page, total=model.total, items=items,
-                  heading=page_title(page, language), form=form, problems=problems,
+                  heading=page_title(page, language), problems=problems,
                   lang_target=url_for("respond.page", number=page.number))

@@ -9,7 +9,8 @@ use SQLAlchemy Core, and a fixed, small number of statements:
   guard (the response still in progress, its administration open) and returns what is needed to
   build the page, then one statement writing the page (`store_page`: on PostgreSQL the DELETE of
   the page's blank items runs in a CTE of the ``INSERT ... ON CONFLICT DO UPDATE``; SQLite has
-  no DML in CTEs, so it sends the two separately).
+  no DML in CTEs, so it sends the two separately);
+* the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
 
@@ -26,9 +27,11 @@ Nothing here stores who the respondent is: no IP address, user agent or name, da
 from __future__ import annotations
 
 import datetime as dt
+import json
+import weakref
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, and_, delete, exists, func, literal_column, select, type_coerce, update
+from sqlalchemy import JSON, and_, bindparam, delete, exists, func, select, text, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -114,6 +117,29 @@ def _state_select(with_answers: bool):
                          .outerjoin(_response, _response.c.access_code_id == _code.c.id)))
 
 
+_BY_ID: dict[tuple[str, bool], object] = {}
+_READERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _state_by_id(with_answers: bool):
+    """The state SELECT by access code id, built once per dialect (statement building is a good
+    part of a page view's Python)."""
+    key = (_dialect(), with_answers)
+    if key not in _BY_ID:
+        _BY_ID[key] = _state_select(with_answers).where(_code.c.id == bindparam("code_id"))
+    return _BY_ID[key]
+
+
+def _reader():
+    """The app's engine in autocommit mode, for the hot path's single reads: no BEGIN and no
+    ROLLBACK round trips around one SELECT."""
+    engine = db.engine
+    reader = _READERS.get(engine)
+    if reader is None:
+        reader = _READERS[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return reader
+
+
 def _to_state(row) -> State | None:
     if row is None:
         return None
@@ -122,8 +148,10 @@ def _to_state(row) -> State | None:
 
 
 def state(code_id: int, with_answers: bool = True) -> State | None:
-    """The state of the code behind a respondent's session, in one statement."""
-    return _to_state(db.session.execute(_state_select(with_answers).where(_code.c.id == code_id)).first())
+    """The state of the code behind a respondent's session, in one statement on its own
+    autocommit connection (it sees what other requests committed, as a new transaction would)."""
+    with _reader().connect() as conn:
+        return _to_state(conn.execute(_state_by_id(with_answers), {"code_id": code_id}).first())
 
 
 def find(code_text: str) -> State | None:
@@ -192,29 +220,57 @@ def start(st: State, language: str = "en") -> int | None:
     return row.id
 
 
+_GUARDS: dict[str, object] = {}
+
+
+def _guard():
+    """The save's guard UPDATE, built once per dialect."""
+    name = _dialect()
+    if name not in _GUARDS:
+        open_now = exists().where(_admin.c.id == _response.c.administration_id,
+                                  _admin.c.opens_at <= bindparam("now"), _admin.c.closes_at > bindparam("now"))
+        group = and_(_group.c.administration_id == _response.c.administration_id,
+                     _group.c.respondent_group == _response.c.respondent_group)
+        _GUARDS[name] = (
+            update(_response)
+            .where(_response.c.id == bindparam("response_id"), _response.c.access_code_id == bindparam("code_id"),
+                   _response.c.status == "in_progress", open_now)
+            .values(language=bindparam("language"))
+            .returning(_response.c.administration_id, _response.c.respondent_group,
+                       select(_group.c.instrument_version).where(group).scalar_subquery(),
+                       type_coerce(select(_group.c.custom_items).where(group).scalar_subquery(), JSON),
+                       select(_admin.c.sro_module).where(_admin.c.id == _response.c.administration_id)
+                       .scalar_subquery()))
+    return _GUARDS[name]
+
+
 def lock_for_save(code_id: int, response_id: int, language: str, now: dt.datetime | None = None) -> SurveyModel | None:
     """Take the response row for a page save: one conditional UPDATE (its language) that matches
     only a response of this code still in progress in an open administration, returning what
     the page model needs. None (transaction rolled back) when it matched nothing."""
-    now = now or utcnow()
-    open_now = exists().where(_admin.c.id == _response.c.administration_id, _admin.c.opens_at <= now,
-                              _admin.c.closes_at > now)
-    group = and_(_group.c.administration_id == _response.c.administration_id,
-                 _group.c.respondent_group == _response.c.respondent_group)
-    row = db.session.execute(
-        update(_response)
-        .where(_response.c.id == response_id, _response.c.access_code_id == code_id,
-               _response.c.status == "in_progress", open_now)
-        .values(language=language)
-        .returning(_response.c.administration_id, _response.c.respondent_group,
-                   select(_group.c.instrument_version).where(group).scalar_subquery(),
-                   type_coerce(select(_group.c.custom_items).where(group).scalar_subquery(), JSON),
-                   select(_admin.c.sro_module).where(_admin.c.id == _response.c.administration_id).scalar_subquery())
-    ).first()
+    row = db.session.execute(_guard(), {"response_id": response_id, "code_id": code_id, "language": language,
+                                        "now": now or utcnow()}).first()
     if row is None:
         db.session.rollback()
         return None
     return survey_model(*row)
+
+
+# Writing a page is one fixed statement on PostgreSQL: the answers travel as one JSON object and
+# the blank items as an array, and the DELETE of the blanks runs in a CTE of the upsert. SQLite
+# has no DML in a CTE, so it sends the DELETE (when there are blanks) and the upsert apart.
+_PG_STORE = text(
+    "WITH gone AS (DELETE FROM answer WHERE response_id = :response_id"
+    " AND item_id = ANY(CAST(:blank AS varchar[])) RETURNING 1)"
+    " INSERT INTO answer (response_id, item_id, value)"
+    " SELECT :response_id, key, CAST(value AS integer) FROM json_each_text(CAST(:answers AS json))"
+    " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value")
+_SQLITE_DELETE = text("DELETE FROM answer WHERE response_id = :response_id"
+                      " AND item_id IN (SELECT value FROM json_each(:blank))")
+_SQLITE_UPSERT = text(
+    "INSERT INTO answer (response_id, item_id, value)"
+    " SELECT :response_id, key, value FROM json_each(:answers) WHERE true"
+    " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value")
 
 
 def store_page(response_id: int, page: Page, answers: dict[str, int]) -> None:
@@ -225,21 +281,14 @@ def store_page(response_id: int, page: Page, answers: dict[str, int]) -> None:
         db.session.rollback()
         raise Tampered("answer for an item that is not on this page")
     blank = [i for i in page_ids if i not in answers]
-    gone = (delete(_answer).where(_answer.c.response_id == response_id, _answer.c.item_id.in_(blank))
-            if blank else None)
-    if answers:
-        stmt = _insert(_answer).values([{"response_id": response_id, "item_id": k, "value": int(v)}
-                                        for k, v in answers.items()])
-        stmt = stmt.on_conflict_do_update(index_elements=["response_id", "item_id"],
-                                          set_={"value": stmt.excluded.value})
-        if gone is not None and _dialect() == "postgresql":
-            stmt = stmt.add_cte(gone.returning(literal_column("1")).cte("gone"))
-            gone = None
-        if gone is not None:
-            db.session.execute(gone)
-        db.session.execute(stmt)
-    elif gone is not None:
-        db.session.execute(gone)
+    values = json.dumps({k: int(v) for k, v in answers.items()})
+    if _dialect() == "postgresql":
+        db.session.execute(_PG_STORE, {"response_id": response_id, "blank": blank, "answers": values})
+    else:
+        if blank:
+            db.session.execute(_SQLITE_DELETE, {"response_id": response_id, "blank": json.dumps(blank)})
+        if answers:
+            db.session.execute(_SQLITE_UPSERT, {"response_id": response_id, "answers": values})
     db.session.commit()
 
 

@@ -133,7 +133,8 @@ def _begin(st: svc.State, digest: str, link_id: int | None = None) -> None:
     if link_id is not None:
         held["l"] = link_id
     session[SURVEY_KEY] = held
-    session.pop(LEFT_KEY, None)
+    if LEFT_KEY in session:
+        del session[LEFT_KEY]
 
 
 def _submitted_here(code_id: int) -> bool:
@@ -213,7 +214,8 @@ def enter_code():
         error = _("This code can't be used right now. Check it and try again, or ask the person who gave it to you.")
     elif request.method == "POST":
         error = _("Type the code you were given.")
-    left = session.pop(LEFT_KEY, None) if request.method == "GET" else None
+    # (popping a missing key would still mark the session changed and re-send its cookie)
+    left = session.pop(LEFT_KEY) if request.method == "GET" and LEFT_KEY in session else None
     return render("respond/enter_code.html", status=200 if error is None else 404 if form.code.data else 400,
                   form=form, error=error, left=left, lang_target=url_for("respond.enter_code"))
 
@@ -353,7 +355,7 @@ def page(number):
             return shown
         model = st.model
         page = _page_number(model, number)
-        return render_page(model, page, page.form_class(), st.answers)
+        return render_page(model, page, st.answers)
     held = session.get(SURVEY_KEY)
     if not held:
         return _current(saving=True)[1]
@@ -379,7 +381,7 @@ def page(number):
         if st is None:
             return shown
         posted = answers | {field.name: field.data for field in form.answer_fields() if field.name in problems}
-        return render_page(model, page, form, posted, problems=problems)
+        return render_page(model, page, posted, problems=problems)
     svc.store_page(held["r"], page.page, answers)
     action, switch_to = form.action.data, form.switch_to
     if action == "leave":
