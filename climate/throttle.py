@@ -10,9 +10,10 @@ starts again. The same value failing again within `REPEAT_SECONDS` (a double-cli
 counts once.
 
 Every count is one INSERT ... ON CONFLICT DO UPDATE evaluated by the database, so concurrent
-requests cannot overrun a limit. `claim` counts an attempt before it is evaluated (and `refund`
-gives it back when it succeeded), so of many simultaneous guesses exactly the allowed number
-are evaluated; `record_failure` counts an attempt that was already evaluated (sign-in)."""
+requests cannot overrun a limit. A caller reads `wait_for` before an attempt (a waiting client
+learns nothing about it) and counts a failure with `claim`, which refuses the count once the
+key must wait: of many simultaneous failures exactly the allowed number are counted and shown,
+and a success costs no write at all. `record_failure` counts unconditionally (sign-in)."""
 from __future__ import annotations
 
 import hashlib
@@ -73,13 +74,12 @@ def _insert():
 
 def _relaxed_commit() -> None:
     """A throttle count lost in a crash is harmless: on PostgreSQL its commit does not wait for
-    the WAL flush, so the one row a school's students share is locked only briefly."""
+    the WAL flush, so the row a school's students share is locked only briefly."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def _count(key: str, limit: int, window: int, value: str | None, now: float, only_if_allowed: bool,
-           commit: bool = True):
+def _count(key: str, limit: int, window: int, value: str | None, now: float, only_if_allowed: bool):
     """One atomic upsert counting an attempt; returns the new failure count, or None when the key
     was blocked (then nothing changed)."""
     fresh = _c.window_start <= now - window
@@ -97,8 +97,7 @@ def _count(key: str, limit: int, window: int, value: str | None, now: float, onl
         where=or_(_c.blocked_until <= now, repeat) if only_if_allowed else None)
     _relaxed_commit()
     counted = db.session.execute(stmt.returning(_c.failures)).scalar()
-    if commit:
-        db.session.commit()
+    db.session.commit()
     return counted
 
 
@@ -109,29 +108,14 @@ def wait_for(key: str, now: float | None = None) -> int:
     return math.ceil(remaining) if remaining > 0 else 0
 
 
-def claim(key: str, limit: int, window: int, value: str | None = None, now: float | None = None,
-          commit: bool = True) -> int:
-    """Count an attempt before evaluating it. 0: counted, evaluate it (and `refund` it if it
-    succeeds); otherwise the whole seconds to wait, and nothing was counted.
-
-    With commit=False the count stays in the caller's transaction, which holds the key's row
-    until it commits: concurrent attempts of one client are evaluated one after the other, and
-    an attempt costs one commit (with its `refund`, if any)."""
+def claim(key: str, limit: int, window: int, value: str | None = None, now: float | None = None) -> int:
+    """Count a failed attempt unless the key must wait. 0: counted (the attempt's result may be
+    shown); otherwise the whole seconds to wait, and nothing was counted. Of any number of
+    simultaneous claims exactly the allowed ones return 0."""
     now = time.time() if now is None else now
-    if _count(key, limit, window, value, now, only_if_allowed=True, commit=commit) is not None:
+    if _count(key, limit, window, value, now, only_if_allowed=True) is not None:
         return 0
-    db.session.rollback()
     return max(1, wait_for(key, now))
-
-
-def refund(key: str, value: str) -> None:
-    """Give back the attempt that `claim` counted for `value`, which succeeded. A repeat of it that
-    was not counted refunds nothing (the row no longer names the value). The key was not blocked
-    when the attempt was counted, so it is not blocked after."""
-    _relaxed_commit()
-    db.session.execute(update(_table).where(_c.key == key, _c.last_value == value, _c.failures > 0)
-                       .values(failures=_c.failures - 1, last_value=None, blocked_until=0.0))
-    db.session.commit()
 
 
 def record_failure(key: str, limit: int, window: int, value: str | None = None, now: float | None = None) -> None:

@@ -148,10 +148,15 @@ def _to_state(row) -> State | None:
 
 
 def state(code_id: int, with_answers: bool = True) -> State | None:
-    """The state of the code behind a respondent's session, in one statement on its own
-    autocommit connection (it sees what other requests committed, as a new transaction would)."""
+    """The state of the code behind a respondent's session, in one statement: on its own
+    autocommit connection (it sees what other requests committed, as a new transaction would),
+    or on the session's when this request holds one already, so that a request never holds two
+    of the pool's connections (one per thread) at once."""
+    params = {"code_id": code_id}
+    if db.session().in_transaction():
+        return _to_state(db.session.execute(_state_by_id(with_answers), params).first())
     with _reader().connect() as conn:
-        return _to_state(conn.execute(_state_by_id(with_answers), {"code_id": code_id}).first())
+        return _to_state(conn.execute(_state_by_id(with_answers), params).first())
 
 
 def find(code_text: str) -> State | None:

@@ -103,23 +103,20 @@ def _code_key() -> str:
     return throttle.throttle_key("code", request.remote_addr or "")
 
 
-def _claim(value: str) -> str:
-    """Count a code-entry attempt for this client before evaluating it (429 while it must wait)."""
-    cfg = current_app.config
-    key = _code_key()
-    wait = throttle.claim(key, cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"], throttle.value_digest(value),
-                          commit=False)
+def _check_blocked(key: str) -> None:
+    """A client that must wait learns nothing about its attempt, right or wrong: 429 first."""
+    wait = throttle.wait_for(key)
     if wait:
         raise Blocked(wait)
-    return key
 
 
-def _settle(key: str | None, value: str, succeeded: bool) -> None:
-    """End a claimed attempt: given back when it succeeded, kept as a failure otherwise."""
-    if key is not None and succeeded:
-        throttle.refund(key, throttle.value_digest(value))
-    else:
-        db.session.commit()
+def _failed(key: str, value: str) -> None:
+    """Count a failed attempt (one atomic upsert). Of simultaneous failures beyond the limit only
+    the allowed number is counted; the others get the 429 the client would get next."""
+    cfg = current_app.config
+    wait = throttle.claim(key, cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"], throttle.value_digest(value))
+    if wait:
+        raise Blocked(wait)
 
 
 def _session_digest(code: str) -> str:
@@ -156,15 +153,17 @@ def _open(code_text: str):
     code = normalise_code(code_text) or code_text
     digest = _session_digest(code)
     held = session.get(SURVEY_KEY)
-    key = None if held and held.get("d") == digest else _claim(code)
+    key = None if held and held.get("d") == digest else _code_key()
+    if key is not None:
+        _check_blocked(key)
     st = svc.find(code)
-    ok = st is not None and (st.usable or (st.submitted and _submitted_here(st.code_id)))
-    _settle(key, code, ok)
-    if ok:
+    if st is not None and (st.usable or (st.submitted and _submitted_here(st.code_id))):
         if not st.usable:
             return already_submitted()
         _begin(st, digest, held.get("l") if held and held.get("c") == st.code_id else None)
         return _where_to(st)
+    if key is not None:
+        _failed(key, code)
     return None
 
 
@@ -229,13 +228,15 @@ def open_code(code):
 
 def _open_link_target(token: str):
     """(link, administration) of a usable open link, else (None, None). Counted like a code."""
-    key = _claim(f"open:{token}")
+    key = _code_key()
+    _check_blocked(key)
     link = db.session.scalar(select(OpenLink).where(OpenLink.token == token)) if 0 < len(token) <= 32 else None
     administration = db.session.get(Administration, link.administration_id) if link else None
-    ok = not (link is None or administration is None or not administration.is_open()
-              or administration.group(link.respondent_group) is None)
-    _settle(key, f"open:{token}", ok)
-    return (link, administration) if ok else (None, None)
+    if link is None or administration is None or not administration.is_open() \
+            or administration.group(link.respondent_group) is None:
+        _failed(key, f"open:{token}")
+        return None, None
+    return link, administration
 
 
 def _kept(link: OpenLink) -> svc.State | None:

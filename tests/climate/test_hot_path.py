@@ -100,3 +100,37 @@ def test_static_files_are_cacheable_and_pages_are_not(client):
     assert css.status_code == 200
     assert "max-age=3600" in css.headers["Cache-Control"] and "public" in css.headers["Cache-Control"]
     assert client.get("/s").headers["Cache-Control"] == "no-store"
+
+
+def test_a_respondent_request_holds_at_most_one_pool_connection(client, administration, world, issue):
+    """The pool has one connection per gunicorn thread and no overflow, so a request that checked
+    out a second connection while holding one could leave every thread waiting on the others."""
+    from climate.models import OpenLink
+    state = {"now": 0, "max": 0}
+
+    def out(*_args):
+        state["now"] += 1
+        state["max"] = max(state["max"], state["now"])
+
+    def back(*_args):
+        state["now"] -= 1
+
+    code, typed = issue(administration, world.school_a, n=2)
+    link = OpenLink(token="L" * 20, administration_id=administration.id, school_id=world.school_a.id,
+                    respondent_group="student")
+    db.session.add(link)
+    db.session.commit()
+    db.session.close()  # the test's own session holds no connection while the requests run
+    event.listen(db.engine, "checkout", out)
+    event.listen(db.engine, "checkin", back)
+    try:
+        steps = [client.get(f"/s/{code}"), client.post("/s/consent", data={"choice": "yes"}),
+                 client.get("/s/p/1"), client.post("/s/p/1", data={"S_CUL_01": "2"}), client.get(f"/s/{code}"),
+                 client.get("/s/review"), client.post("/s/submit"), client.post("/s", data={"code": typed}),
+                 client.post("/s", data={"code": "ZZZZ-ZZZZ-ZZ"}), client.get(f"/o/{'L' * 20}"),
+                 client.get(f"/o/{'L' * 20}"), client.post(f"/o/{'L' * 20}", data={"choice": "continue"})]
+    finally:
+        event.remove(db.engine, "checkout", out)
+        event.remove(db.engine, "checkin", back)
+    assert all(r.status_code < 500 for r in steps), [r.status_code for r in steps]
+    assert state["max"] == 1

@@ -60,7 +60,7 @@ def test_a_double_clicked_code_form_counts_one_failure(app, client):
     assert _row(throttle.throttle_key("code", "127.0.0.1")).failures == 2
 
 
-def test_a_successful_code_is_given_back(app, client, administration, world, issue):
+def test_a_valid_code_counts_nothing(app, client, administration, world, issue):
     code = issue(administration, world.school_a)[0]
     client.post("/s", data={"code": "ZZZZ-ZZZZ-ZZ"})
     assert client.post("/s", data={"code": code}).status_code == 302
