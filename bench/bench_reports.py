@@ -211,11 +211,11 @@ def seed(app, db, n_schools: int, per_school: dict[str, int], log) -> None:
                     drawn[rng.random(n) < 0.05] = None
                     subgroups[item.subgroup] = drawn
             cells += score_cells(scores, topics + list(DOMAINS), ["topic"] * len(topics) + ["domain"] * len(DOMAINS),
-                                 group, sid, subgroups, min_n=10)
+                                 group, sid, subgroups)
         items = list(instrument.items)
         codes = np.clip(np.round(rng.normal(1.8, 0.9, (n, len(items)))), 0, 3).astype(np.int8)
         codes[rng.random(codes.shape) < 0.03] = -1
-        cells += item_cells(codes, [i.id for i in items], group, sid, None, min_n=10)
+        cells += item_cells(codes, [i.id for i in items], group, sid, None)
         rows = [_cell_row(run.id, c) for c in cells]
         for start in range(0, len(rows), 20_000):
             db.session.execute(insert(GroupResult), rows[start:start + 20_000])

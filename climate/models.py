@@ -90,14 +90,21 @@ class User(UserMixin, db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's id: raising it (sign-out, new password) ends all sessions at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     district: Mapped[District] = relationship()
     schools: Mapped[list[School]] = relationship(secondary=user_school, order_by="School.name")
 
     def set_password(self, password: str) -> None:
+        """A new password also ends every session signed in with the old one."""
         from flask import current_app
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:  # Flask-Login: what the session stores, checked by the user loader
+        return f"{self.id}.{self.session_version}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -285,7 +292,9 @@ class Calibration(db.Model):
 
 
 class ScoringRun(db.Model):
-    """One scoring of an administration; reports read the current run's stored results."""
+    """One scoring of an administration: a revision of its results. Published revisions are frozen;
+    the current one is the latest published. A run whose disclosure audit failed is kept
+    unpublished (revision and published_at None) with the audit's message."""
     __tablename__ = "scoring_run"
     id: Mapped[int] = mapped_column(primary_key=True)
     administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="CASCADE"), index=True)
@@ -295,6 +304,14 @@ class ScoringRun(db.Model):
     min_n: Mapped[int] = mapped_column(Integer)
     n_scored: Mapped[int] = mapped_column(Integer, default=0)
     trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | close | demo
+    revision: Mapped[int | None] = mapped_column(Integer)          # 1, 2, ... per administration, when published
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    audit_message: Mapped[str | None] = mapped_column(Text)
+    # the disclosure decision, for later revisions: [group, school, subgroup, value, respondents] rows,
+    # [group, school, subgroup, value, reason] rows, and the response ids the revision covers
+    cell_counts: Mapped[list | None] = mapped_column(JSON)
+    hidden_cells: Mapped[list | None] = mapped_column(JSON)
+    respondents: Mapped[list | None] = mapped_column(JSON)
 
 
 class PersonScore(db.Model):
@@ -307,7 +324,8 @@ class PersonScore(db.Model):
 
 
 class GroupResult(db.Model):
-    """One reported cell (school or district x group x measure x subgroup), suppression applied."""
+    """One reported cell (school or district x group x measure x subgroup), as the disclosure gate
+    let it through: a hidden cell keeps no number, only its reason and label."""
     __tablename__ = "group_result"
     __table_args__ = (
         Index("ix_group_result_lookup", "scoring_run_id", "school_id", "respondent_group"),
@@ -333,9 +351,12 @@ class GroupResult(db.Model):
     counts: Mapped[list | None] = mapped_column(JSON)
     pct: Mapped[list | None] = mapped_column(JSON)
     pct_favourable: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(12))   # why hidden: fewer | complement | revision
+    label: Mapped[str | None] = mapped_column(String(120))   # what pages say in place of a hidden cell
 
     CELL_KEYS = ("school_id", "group", "measure_kind", "measure", "subgroup", "subgroup_value", "suppressed",
-                 "n", "mean", "se", "ci_low", "ci_high", "level", "pct_levels", "counts", "pct", "pct_favourable")
+                 "n", "mean", "se", "ci_low", "ci_high", "level", "pct_levels", "counts", "pct", "pct_favourable",
+                 "reason", "label")
 
 
 # --- improvement: SRO self-assessment and action plans ---------------------------------------
@@ -366,17 +387,20 @@ class SroRating(db.Model):
 
 
 class PlanItem(db.Model):
-    """One entry of a school's action plan: a recommended step, strategy or SRO action item."""
+    """One entry of a school's action plan for an administration (a school year): a recommended
+    step, an SRO action item, or the school's own item. Own items name a topic and respondent group
+    so that monitoring follows them like the others; a carried item links to the item it continues."""
     __tablename__ = "plan_item"
     __table_args__ = (
-        UniqueConstraint("school_id", "ref", name="uq_plan_item_school_ref"),
+        UniqueConstraint("school_id", "administration_id", "ref", name="uq_plan_item_plan_ref"),
         CheckConstraint("status IN ('planned', 'in_progress', 'done', 'dropped')", name="status"),
+        CheckConstraint("kind IN ('recommendation', 'sro', 'own')", name="kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administration.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16))  # recommendation | sro
-    ref: Mapped[str] = mapped_column(String(120))   # the recommendation or action item key
+    kind: Mapped[str] = mapped_column(String(16))  # recommendation | sro | own
+    ref: Mapped[str] = mapped_column(String(120))   # the recommendation or action item key; own:<random>
     title: Mapped[str] = mapped_column(String(300))
     topics: Mapped[list] = mapped_column(JSON, default=list)
     respondent_group: Mapped[str | None] = mapped_column(String(32))
@@ -384,5 +408,92 @@ class PlanItem(db.Model):
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="planned")
     notes: Mapped[str] = mapped_column(Text, default="")
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    administration: Mapped[Administration | None] = relationship()
+    carried_from: Mapped[PlanItem | None] = relationship(remote_side=[id])
+
+
+class OptOut(db.Model):
+    """How many parents opted their children out (PPRA) of one administration at a school, as a count
+    with no names: that many codes are withheld and the response rate's base shrinks by as many."""
+    __tablename__ = "opt_out"
+    __table_args__ = (CheckConstraint("opted_out >= 0", name="opted_out"),
+                      CheckConstraint(GROUP_CHECK, name="respondent_group"))
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    respondent_group: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opted_out: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+# --- background jobs and imports -------------------------------------------------------------
+
+JOB_STATES = ("queued", "running", "failed", "done")
+
+
+class Job(db.Model):
+    """A unit of background work (today: scoring an administration), run by `climate worker`.
+    A worker claims a due job with a conditional UPDATE and holds it by a lease it renews while it
+    runs; a job whose lease has expired (its worker died) is taken over by the next worker."""
+    __tablename__ = "job"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'running', 'failed', 'done')", name="state"),
+        Index("ix_job_due", "state", "run_after"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="score")
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual | close | demo
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    worker: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(Text)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    scoring_run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_run.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    scoring_run: Mapped[ScoringRun | None] = relationship()
+
+
+class ImportRecord(db.Model):
+    """One imported file: refuses the same bytes twice in an administration (the unique key is
+    inserted in the same transaction as the rows) and knows its responses, so it can be undone."""
+    __tablename__ = "import_record"
+    __table_args__ = (
+        UniqueConstraint("administration_id", "sha256", name="uq_import_record_file"),
+        CheckConstraint(GROUP_CHECK, name="respondent_group"),
+        CheckConstraint("state IN ('imported', 'undone')", name="state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administration.id", ondelete="CASCADE"), index=True)
+    respondent_group: Mapped[str] = mapped_column(String(32))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))  # None = each row names its school
+    sha256: Mapped[str] = mapped_column(String(64))
+    n_rows: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # None = command line
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="imported")
+    response_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+    administration: Mapped[Administration] = relationship()
+    school: Mapped[School | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class ExportDownload(db.Model):
+    """A download of a restricted export (the full response file): who, when, which file."""
+    __tablename__ = "export_download"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_email: Mapped[str] = mapped_column(String(254))
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administration.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200))
+    downloaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

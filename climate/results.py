@@ -9,7 +9,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Administration, Calibration, GroupResult, Response, School, ScoringRun
+from .models import Administration, Calibration, GroupResult, OptOut, Response, School, ScoringRun
 
 
 def current_run(administration_id: int) -> ScoringRun | None:
@@ -156,15 +156,32 @@ def response_counts(administration_id: int, school_id: int | None = None) -> dic
     return dict(out)
 
 
-def rates_from_counts(counts: dict, administration: Administration, school: School) -> dict[str, tuple[int, int]]:
-    """group -> (submitted, enrollment) for one school, from response_counts."""
+def opt_out_counts(administration_id: int) -> dict[tuple[int, str], int]:
+    """(school id, group) -> how many were opted out by their parents (PPRA), as recorded."""
+    return {(school_id, group): n for school_id, group, n in db.session.execute(
+        select(OptOut.school_id, OptOut.respondent_group, OptOut.opted_out)
+        .where(OptOut.administration_id == administration_id))}
+
+
+def rate_base(school: School, group: str, opt_outs: dict[tuple[int, str], int]) -> int:
+    """The response rate's base: the group's enrollment less the recorded parental opt-outs."""
+    enrollment = school.enrollment(group)
+    return max(enrollment - opt_outs.get((school.id, group), 0), 0) if enrollment else 0
+
+
+def rates_from_counts(counts: dict, administration: Administration, school: School,
+                      opt_outs: dict[tuple[int, str], int] | None = None) -> dict[str, tuple[int, int]]:
+    """group -> (submitted, base) for one school, from response_counts; the base is enrollment less
+    parental opt-outs (read here unless given, as opt_out_counts)."""
+    if opt_outs is None:
+        opt_outs = opt_out_counts(administration.id)
     return {g.respondent_group: (counts.get((school.id, g.respondent_group), {}).get("submitted", 0),
-                                 school.enrollment(g.respondent_group))
+                                 rate_base(school, g.respondent_group, opt_outs))
             for g in administration.groups}
 
 
 def response_rates(administration: Administration, school: School) -> dict[str, tuple[int, int]]:
-    """group -> (submitted, enrollment) for one school."""
+    """group -> (submitted, enrollment less opt-outs) for one school."""
     return rates_from_counts(response_counts(administration.id, school.id), administration, school)
 
 

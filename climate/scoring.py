@@ -2,12 +2,11 @@
 
 The science is in `surveys/`; this module only moves data between the database and numpy
 arrays. Reports read the stored results of the current scoring run and never rescore.
-A scoring run is written in one transaction: a failure leaves the previous results in place."""
+A scoring run is written in one transaction: a failure leaves the previous results in place.
+Scoring on close, "Score again" and `climate score` run it as a job (climate.jobs)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,18 +14,17 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 
 from surveys.aggregate import item_cells, score_cells
-from surveys.calibration import calibrate, link_mean_mean
 from surveys.domain import DOMAINS
 from surveys.instruments import Instrument
 from surveys.rasch import estimate_theta
 from surveys.scales import ScaleTransform, domain_scores, topic_transform
 from surveys.subgroups import subgroup_vectors
 
+from . import disclosure
 from .administer.service import pinned_instrument
+from .disclosure import ScoredGroup
 from .extensions import db
-from .models import (Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun,
-                     utcnow)
-from .respond.progress import close_out
+from .models import Administration, Answer, Calibration, GroupResult, PersonScore, Response, ScoringRun
 
 
 class ScoringError(RuntimeError):
@@ -106,65 +104,6 @@ def reference_calibration(group: str, instrument: Instrument) -> Calibration:
     return row
 
 
-MIN_CALIBRATION_RESPONSES = 100
-
-
-def calibrate_administration(administration: Administration, make_reference: bool = False,
-                             notes: list[str] | None = None) -> list[Calibration]:
-    """New calibrations from an administration's submitted answers, linked (mean-mean over all
-    items) to the reference calibration so that scores stay on the reference scale. Groups with
-    too few responses are skipped with a note; if no group can be calibrated, ScoringError."""
-    made, skipped = [], []
-    for agroup in administration.groups:
-        instrument, _ = pinned_instrument(agroup)
-        if not instrument.scaled_topics:
-            continue
-        reference = reference_calibration(agroup.respondent_group, instrument)
-        answers = load_answers(administration.id, agroup.respondent_group)
-        if len(answers.response_ids) < MIN_CALIBRATION_RESPONSES:
-            skipped.append(f"{agroup.respondent_group.replace('_', ' ')}: only {len(answers.response_ids)} "
-                           f"submitted responses; a calibration needs at least {MIN_CALIBRATION_RESPONSES}.")
-            continue
-        thresholds, stats = {}, {"topics": {}}
-        for topic in instrument.scaled_topics:
-            ids = [i.id for i in instrument.scaled_items(topic)]
-            codes = instrument.score_codes(ids, answers.columns(ids))
-            result = calibrate(codes)
-            ref = np.array([reference.thresholds[i] for i in ids])
-            linked, shift = link_mean_mean(result.thresholds, ref, list(range(len(ids))))
-            for item, row in zip(ids, linked):
-                thresholds[item] = [float(x) for x in row]
-            stats["topics"][topic] = {
-                "reliability": float(result.reliability), "alpha": float(result.alpha), "link_shift": shift,
-                "n_persons": int(result.n_persons), "converged": bool(result.converged),
-                "items": {item: {"infit": float(fi), "outfit": float(fo)}
-                          for item, fi, fo in zip(ids, result.infit, result.outfit)}}
-        row = Calibration(
-            respondent_group=agroup.respondent_group, instrument_version=instrument.version,
-            source="administration", provisional=False, administration_id=administration.id,
-            anchored_to_id=reference.id, is_reference=False, thresholds=thresholds,
-            label=f"{agroup.respondent_group} {instrument.version} from {administration.name}",
-            transforms=_transforms(instrument, thresholds), statistics=stats)
-        db.session.add(row)
-        db.session.flush()
-        if make_reference:
-            make_reference_calibration(row)
-        made.append(row)
-    if notes is not None:
-        notes.extend(skipped)
-    if not made:
-        raise ScoringError(" ".join(skipped) or "This administration has no respondent group with scale scores.")
-    return made
-
-
-def make_reference_calibration(calibration: Calibration) -> None:
-    """Make a calibration the reference for its group and instrument version (explicit choice)."""
-    db.session.execute(update(Calibration).where(
-        Calibration.respondent_group == calibration.respondent_group,
-        Calibration.instrument_version == calibration.instrument_version).values(is_reference=False))
-    calibration.is_reference = True
-
-
 # --- scoring -------------------------------------------------------------------------------------
 
 def score_measures(instrument: Instrument) -> list[str]:
@@ -183,8 +122,8 @@ def _nan_to_none(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else round(float(x), 4)
 
 
-def score_group(administration: Administration, agroup, calibration: Calibration, min_n: int):
-    """Person scores and cells of one respondent group."""
+def score_group(administration: Administration, agroup, calibration: Calibration) -> tuple[dict, ScoredGroup]:
+    """Person scores of one respondent group and its scored respondents for the disclosure gate."""
     instrument, _ = pinned_instrument(agroup)
     group = agroup.respondent_group
     answers = load_answers(administration.id, group)
@@ -193,60 +132,84 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     cells = []
     person = {}
     topics = list(instrument.scaled_topics)
+    measures, scores = [], np.zeros((n, 0))
     if topics and n:
         topic_scale = np.full((n, len(topics)), np.nan)
         thetas, ses = np.full_like(topic_scale, np.nan), np.full_like(topic_scale, np.nan)
         for j, topic in enumerate(topics):
             ids = [i.id for i in instrument.scaled_items(topic)]
             codes = instrument.score_codes(ids, answers.columns(ids))
-            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]))
+            estimate = estimate_theta(codes, np.array([calibration.thresholds[i] for i in ids]), item_names=ids)
             thetas[:, j], ses[:, j] = estimate.theta, estimate.se
             topic_scale[:, j] = ScaleTransform.from_dict(calibration.transforms[topic]).scale(estimate.theta)
         domains = domain_scores(topic_scale, topics, group)
         scores = np.hstack([topic_scale, domains])
         measures = topics + list(DOMAINS)
         kinds = ["topic"] * len(topics) + ["domain"] * len(DOMAINS)
-        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups, min_n=min_n)
+        cells += score_cells(scores, measures, kinds, group, answers.school_ids, subgroups)
         theta_all = np.hstack([thetas, np.full((n, len(DOMAINS)), np.nan)])
         se_all = np.hstack([ses, np.full((n, len(DOMAINS)), np.nan)])
         person = dict(zip(answers.response_ids.tolist(), (
             {"scale": s, "theta": t, "se": e} for s, t, e in zip(
                 _json_rows(scores, 2), _json_rows(theta_all, 4), _json_rows(se_all, 4)))))
     item_list = list(instrument.items) + list(instrument.sro_items)
+    ids, item_codes = [], np.zeros((n, 0), dtype=np.int64)
     if n and item_list:
         ids = [i.id for i in item_list]
-        codes = instrument.score_codes(ids, answers.columns(ids))
+        item_codes = instrument.score_codes(ids, answers.columns(ids))
         # Items are reported per school and district; subgroups are reported on scale scores.
-        cells += item_cells(codes, ids, group, answers.school_ids, None, min_n=min_n)
-    return person, cells
+        cells += item_cells(item_codes, ids, group, answers.school_ids, None)
+    return person, ScoredGroup(group, answers.response_ids, answers.school_ids, subgroups, measures,
+                               topics if n else [], scores, ids, np.asarray(item_codes), cells)
 
 
-def score_administration(administration: Administration, trigger: str = "manual", progress=None) -> ScoringRun:
-    """Score every respondent group and store the results as the administration's current run.
-    progress, if given, is called with a line of text as each respondent group is done."""
+def score_administration(administration: Administration, trigger: str = "manual", progress=None,
+                         finish=None) -> ScoringRun:
+    """Score every respondent group and store the results, through the disclosure gate, as a new
+    revision of the administration. The revision is published (and becomes what reports show)
+    only when the gate's audit passes; otherwise it is stored unpublished with the audit's message
+    and the last published revision stays current.
+
+    Everything is computed first and written at the end in one transaction, so a failure leaves
+    the previous results in place and other connections can write meanwhile (SQLite has one
+    writer at a time). progress(done, total, line), if given, is called as each respondent group
+    is done; finish(run_id), if given, runs in the writing transaction just before its commit
+    (a job marks itself done there) and may raise to discard the run."""
     min_n = current_app.config["SUPPRESSION_MIN"]
+    groups = list(administration.groups)
     calibrations = {}
-    run = ScoringRun(administration_id=administration.id, calibrations={}, min_n=min_n, trigger=trigger)
+    for agroup in groups:
+        instrument, _ = pinned_instrument(agroup)
+        calibrations[agroup.respondent_group] = reference_calibration(agroup.respondent_group, instrument)
+    db.session.commit()  # a first reference calibration is kept even if this run fails
+    persons, scored = [], []
+    for done, agroup in enumerate(groups, start=1):
+        person, group_scored = score_group(administration, agroup, calibrations[agroup.respondent_group])
+        persons.append(person)
+        scored.append(group_scored)
+        if progress:
+            progress(done, len(groups), f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents "
+                                        f"with scale scores, {len(group_scored.cells):,} reported cells")
+    gated = disclosure.gate(scored, min_n, disclosure.published_runs(administration.id))
+    if progress:
+        progress(len(groups), len(groups), f"  disclosure: {gated.message}")
+    run = ScoringRun(administration_id=administration.id, min_n=min_n, trigger=trigger,
+                     calibrations={g: c.id for g, c in calibrations.items()})
     db.session.add(run)
     db.session.flush()
-    n_scored = 0
-    for agroup in administration.groups:
-        instrument, _ = pinned_instrument(agroup)
-        calibration = reference_calibration(agroup.respondent_group, instrument)
-        calibrations[agroup.respondent_group] = calibration.id
-        person, cells = score_group(administration, agroup, calibration, min_n)
-        n_scored += len(person)
-        if progress:
-            progress(f"  {agroup.respondent_group.replace('_', ' ')}: {len(person):,} respondents with scale "
-                     f"scores, {len(cells):,} reported cells")
+    for person in persons:
         if person:
             db.session.execute(insert(PersonScore), [
                 {"scoring_run_id": run.id, "response_id": rid, "scores": s} for rid, s in person.items()])
-        if cells:
-            db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in cells])
-    db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
-                       .values(is_current=False))
-    run.calibrations, run.n_scored, run.is_current = calibrations, n_scored, True
+    if gated.cells:
+        db.session.execute(insert(GroupResult), [_cell_row(run.id, c) for c in gated.cells])
+    disclosure.record(run, gated)
+    if gated.published:
+        db.session.execute(update(ScoringRun).where(ScoringRun.administration_id == administration.id)
+                           .values(is_current=False))
+    run.n_scored, run.is_current = sum(len(p) for p in persons), gated.published
+    if finish:
+        finish(run.id)
     db.session.commit()
     return run
 
@@ -270,55 +233,9 @@ def _cell_row(run_id: int, cell: dict) -> dict:
 # --- closing ---------------------------------------------------------------------------------------
 
 def process_closed(now: dt.datetime | None = None, trigger: str = "close") -> list[int]:
-    """Close out and score every administration whose window has closed and that has not been
-    processed yet. Each is claimed with a conditional UPDATE, so two workers never both do it."""
-    now = now or utcnow()
-    due = db.session.scalars(select(Administration.id).where(
-        Administration.closes_at <= now, Administration.closed_processed_at.is_(None))).all()
-    done = []
-    for admin_id in due:
-        claimed = db.session.execute(update(Administration).where(
-            Administration.id == admin_id, Administration.closed_processed_at.is_(None))
-            .values(closed_processed_at=now)).rowcount
-        db.session.commit()
-        if not claimed:
-            continue
-        administration = db.session.get(Administration, admin_id)
-        close_out(administration)
-        score_administration(administration, trigger=trigger)
-        done.append(admin_id)
-    return done
+    """Queue the scoring of every administration whose window has closed and that has not been
+    queued yet, then run the due jobs in this process. Returns the administrations scored."""
+    from .jobs import enqueue_closed, run_due
 
-
-_last_check = {"at": 0.0}
-_lock = threading.Lock()
-
-
-def register_close_watch(app) -> None:
-    """Score administrations soon after they close: at most once a minute per process, a request
-    checks for closed, unprocessed administrations and scores them in a background thread (the
-    `climate process-closed` command does the same from cron)."""
-    @app.before_request
-    def _watch():
-        if not app.config.get("SCORE_ON_CLOSE", True):
-            return
-        now = time.monotonic()
-        with _lock:
-            if now - _last_check["at"] < app.config.get("CLOSE_CHECK_SECONDS", 60):
-                return
-            _last_check["at"] = now
-        if db.session.scalar(select(Administration.id).where(
-                Administration.closes_at <= utcnow(), Administration.closed_processed_at.is_(None)).limit(1)) is None:
-            return
-        if app.config.get("TESTING"):
-            process_closed()
-            return
-        real_app = app._get_current_object() if hasattr(app, "_get_current_object") else app
-
-        def work():
-            with real_app.app_context():
-                try:
-                    process_closed()
-                except Exception:  # logged; the next check retries nothing already claimed
-                    real_app.logger.exception("Scoring a closed administration failed")
-        threading.Thread(target=work, daemon=True).start()
+    enqueue_closed(now, trigger)
+    return [job.administration_id for job in run_due() if job.state == "done"]

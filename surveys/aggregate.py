@@ -13,8 +13,9 @@ Item cells: n = respondents who answered the item; counts of codes 0..3 (least..
 favourable), percentages of n, pct_favourable = percent with code 2 or 3.
 
 Subgroup value None (question not answered) gives no cell; those respondents still count in
-the school/district totals, and suppression treats them as an unreported remainder.
-After the cells are built, ``surveys.suppression.suppress`` hides small cells and their
+the school/district totals (the disclosure policy treats them as an unpublished remainder).
+These cells are not yet fit to publish: the app stores them only through its disclosure gate
+(climate/disclosure.py, surveys.disclosure.protect), which hides small groups and their
 complements.
 """
 from __future__ import annotations
@@ -24,7 +25,6 @@ from scipy.stats import t as student_t
 
 from .domain import PERFORMANCE_LEVELS, REPORT_MAX, REPORT_MIN
 from .scales import performance_levels
-from .suppression import DEFAULT_MIN_N, check_min_n, suppress
 
 N_CATEGORIES = 4
 
@@ -66,10 +66,8 @@ def _present(codes, size):
     return np.bincount(codes[codes >= 0], minlength=size) > 0
 
 
-def score_cells(scores, measures, measure_kind, group, school_ids, subgroups=None,
-                min_n=DEFAULT_MIN_N, confidence=0.95):
+def score_cells(scores, measures, measure_kind, group, school_ids, subgroups=None, confidence=0.95):
     """Cells for scale-score measures (topics/domains); see the module docstring."""
-    min_n = check_min_n(min_n)
     x = np.asarray(scores, dtype=np.float64)
     if x.ndim == 1:
         x = x[:, None]
@@ -127,13 +125,12 @@ def score_cells(scores, measures, measure_kind, group, school_ids, subgroups=Non
                         cell["ci_low"] = float(lo[g])
                         cell["ci_high"] = float(hi[g])
                 cells.append(cell)
-    return suppress(cells, min_n)
+    return cells
 
 
-def item_cells(codes, item_ids, group, school_ids, subgroups=None, min_n=DEFAULT_MIN_N):
+def item_cells(codes, item_ids, group, school_ids, subgroups=None):
     """Cells for items (scaled, unscaled and parent items alike): category counts 0..3,
     percentages of those who answered, percent favourable (codes 2-3)."""
-    min_n = check_min_n(min_n)
     r = np.asarray(codes)
     if r.ndim != 2 or r.shape[1] != len(item_ids):
         raise ValueError("codes must be (n, len(item_ids))")
@@ -164,4 +161,4 @@ def item_cells(codes, item_ids, group, school_ids, subgroups=None, min_n=DEFAULT
                     cell["pct"] = pct
                     cell["pct_favourable"] = pct[2] + pct[3]
                 cells.append(cell)
-    return suppress(cells, min_n)
+    return cells

@@ -71,9 +71,31 @@ def subgroup_label(variable: str, value: str) -> str:
     return f"{value} ({variable})"
 
 
-def near_bound(lo: float, hi: float) -> float:
-    """Absolute value of the interval end closest to zero (interval must exclude zero)."""
-    return min(abs(lo), abs(hi))
+# Respondents at which the shrinkage of evidence strength is one half (see `strength`).
+SHRINK_N = 30
+
+
+def half_width(cell: Mapping) -> float | None:
+    """Half the width of the cell's 95% interval, None without one."""
+    iv = cell_interval(cell)
+    return None if iv is None else (iv[1] - iv[0]) / 2
+
+
+def strength(distance: float, half: float | None, n: int | None) -> float:
+    """How strongly the data show a problem: the distance beyond the cut (or the difference) in
+    units of its 95% interval half-width, times n / (n + SHRINK_N) so that few respondents weigh
+    less. 0 without an interval (nothing to judge the distance by); no shrinkage when n is unknown."""
+    if not half or half <= 0:
+        return 0.0
+    shrink = 1.0 if not n else n / (n + SHRINK_N)
+    return max(distance, 0.0) / half * shrink
+
+
+def smaller_n(*cells: Mapping) -> int | None:
+    """The smallest respondent count among cells that carry one (a comparison is as strong as its
+    smaller side)."""
+    ns = [c.get("n") for c in cells if c.get("n")]
+    return min(ns) if ns else None
 
 
 def known_steps(guidance: Guidance, ids: Iterable[str]) -> tuple[str, ...]:

@@ -16,15 +16,19 @@ Rules (each produces zero or more `Recommendation`s):
                            that differ (95% interval excludes 0) AND sit in different levels.
 5. low_response            submitted/enrollment below the minimum rate (0.5; 0.2 for parents).
 
-Severity (higher = more urgent). All score differences are on the 100-500 reporting scale,
-where 50 points is half a performance level; "near bound" is the end of a difference's 95%
-interval closest to zero, i.e. the smallest difference the data support:
+Severity (higher = more urgent) is the strength of the evidence, so that a large group with a
+clear deficit outranks a small group whose interval is 80 points wide:
 
-    least_favorable         1.00 + (300 - mean) / 50
-    decline                 0.75 + near bound of the decline / 50
-    subgroup_gap            0.50 + near bound of the gap / 50
-    student_staff_disagree  0.50 + near bound of the difference / 50
-    low_response            0.50 + 2 * (minimum rate - rate) / minimum rate      (0.5 .. 2.5)
+    severity = distance / half-width * n / (n + 30)
+
+where distance is how far the estimate lies beyond the cut (least_favorable: 300 - mean) or how
+large the difference is (decline, subgroup_gap, student_staff_disagree: |difference|), half-width
+is half its 95% interval (of the cell, or of the difference), and n is the respondents behind it
+(the smaller side of a comparison). A severity of 1 with many respondents means the interval just
+reaches the cut; the factor n / (n + 30) halves the weight of a 30-person group and keeps a
+10-person group at a quarter. A cell without an interval gets severity 0 (surveys.evidence.strength).
+
+    low_response            0.5 + 2 * (minimum rate - rate) / minimum rate      (0.5 .. 2.5)
 
 Ties are broken by rule (in the order above), then respondent group, then topic (the
 orders in surveys/domain.py), then key, so the output order is deterministic.
@@ -40,7 +44,7 @@ from typing import Any, Mapping
 
 from surveys.domain import CUT_SCORES, RESPONDENT_GROUPS, TOPICS
 from surveys.evidence import (cell_numbers, group_label, has_mean, has_mean_se, known_steps, least_favorable_sentence,
-                              level, level_label, near_bound, possessive, score_text, subgroup_label,
+                              half_width, level, level_label, possessive, smaller_n, strength, score_text, subgroup_label,
                               topic_label, topic_strategies, whole_group_index, fmt, is_topic_cell)
 from surveys.guidance import Guidance, default_guidance
 from surveys.sro_actions import SRO_RATINGS, SroActionItem, sro_action_items  # noqa: F401  (climate.improve imports them from here)
@@ -62,6 +66,18 @@ RULE_STEPS: dict[str, tuple[str, ...]] = {
     "student_staff_disagree": ("AS2-2", "AS2-3", "AS2-5"),
     # raise response, reach the missing, report with care
     "low_response": ("AS3-1", "AS2-4", "AS2-5", "AS3-6"),
+}
+
+# Why each rule points to its steps: one line under a recommendation, in place of the steps.
+STEP_REASONS: dict[str, str] = {
+    "least_favorable": "A Least Favorable score calls for choosing, planning and carrying out interventions "
+                       "for this topic",
+    "subgroup_gap": "A gap between subgroups calls for reading the results by subgroup and item, alongside "
+                    "school records",
+    "decline": "A decline calls for comparing with the last administration and checking what is in place",
+    "student_staff_disagree": "When students and staff see the school differently, listening sessions with "
+                              "both come first",
+    "low_response": "Too few answers call for reaching those who did not respond before drawing conclusions",
 }
 
 STAFF_GROUPS = ("instructional_staff", "noninstructional_staff")
@@ -98,8 +114,8 @@ def _rule_least_favorable(whole: dict, district: dict, g: Guidance) -> list[Reco
             evidence += f" The district's score for {group_label(group).lower()} is {score_text(d)}."
             numbers.update(cell_numbers("district_", d))
         out.append(Recommendation(
-            kind="least_favorable", severity=1.0 + (CUT_SCORES[0] - c["mean"]) / 50.0, topic=topic, group=group,
-            evidence=evidence, numbers=numbers, steps=known_steps(g, RULE_STEPS["least_favorable"]),
+            kind="least_favorable", severity=strength(CUT_SCORES[0] - c["mean"], half_width(c), c.get("n")),
+            topic=topic, group=group, evidence=evidence, numbers=numbers, steps=known_steps(g, RULE_STEPS["least_favorable"]),
             strategies=topic_strategies(g, topic, ("universal", "targeted")),
             key=f"least_favorable:{group}:{topic}", school_id=school_id))
     return out
@@ -133,8 +149,8 @@ def _rule_subgroup_gap(cells: list[Mapping], g: Guidance) -> list[Recommendation
                            "gap_ci_high": hi}
                 a_v, b_v = sorted([lv, hv])
                 out.append(Recommendation(
-                    kind="subgroup_gap", severity=0.5 + near_bound(lo, hi) / 50.0, topic=topic, group=group,
-                    evidence=evidence, numbers=numbers, steps=known_steps(g, RULE_STEPS["subgroup_gap"]),
+                    kind="subgroup_gap", severity=strength(gap, d.half, smaller_n(low, high)), topic=topic,
+                    group=group, evidence=evidence, numbers=numbers, steps=known_steps(g, RULE_STEPS["subgroup_gap"]),
                     strategies=topic_strategies(g, topic, ("targeted",)),
                     key=f"subgroup_gap:{group}:{topic}:{variable}:{a_v}|{b_v}", school_id=school_id))
     return out
@@ -157,7 +173,7 @@ def _rule_decline(whole: dict, previous: dict, g: Guidance) -> list[Recommendati
         numbers = {**cell_numbers("previous_", prev), **cell_numbers("", cur), "decline": decline,
                    "decline_se": se, "decline_ci_low": lo, "decline_ci_high": hi}
         out.append(Recommendation(
-            kind="decline", severity=0.75 + near_bound(lo, hi) / 50.0, topic=topic, group=group,
+            kind="decline", severity=strength(decline, d.half, smaller_n(prev, cur)), topic=topic, group=group,
             evidence=evidence, numbers=numbers, steps=known_steps(g, RULE_STEPS["decline"]), strategies=(),
             key=f"decline:{group}:{topic}", school_id=school_id))
     return out
@@ -190,7 +206,7 @@ def _rule_disagree(whole: dict, g: Guidance) -> list[Recommendation]:
             except KeyError:
                 questions = ()
             out.append(Recommendation(
-                kind="student_staff_disagree", severity=0.5 + near_bound(lo, hi) / 50.0, topic=topic,
+                kind="student_staff_disagree", severity=strength(abs(d), diff.half, smaller_n(s, t)), topic=topic,
                 group="student", evidence=evidence, numbers=numbers,
                 steps=known_steps(g, RULE_STEPS["student_staff_disagree"]), strategies=(),
                 key=f"student_staff_disagree:{staff}:{topic}", school_id=school_id, questions=tuple(questions)))
@@ -226,6 +242,17 @@ def _sort_key(r: Recommendation):
     group_rank = RESPONDENT_GROUPS.index(r.group) if r.group in RESPONDENT_GROUPS else len(RESPONDENT_GROUPS)
     topic_rank = TOPICS.index(r.topic) if r.topic in TOPICS else len(TOPICS)
     return (-round(r.severity, 9), KINDS.index(r.kind), group_rank, topic_rank, r.key)
+
+
+def steps_to_recommendations(recs: list[Recommendation]) -> list[tuple[str, list[Recommendation]]]:
+    """Each Quick Guide step the recommendations point to, once, with the recommendations that
+    point to it: [(step id, [recommendation, ...])], steps in the order the ranked recommendations
+    first name them (so the steps of the most urgent come first)."""
+    by_step: dict[str, list[Recommendation]] = {}
+    for r in recs:
+        for step in r.steps:
+            by_step.setdefault(step, []).append(r)
+    return list(by_step.items())
 
 
 def recommend(school_cells: list[dict], district_cells: list[dict] | None = None,

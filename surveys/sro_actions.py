@@ -41,7 +41,7 @@ def _sro_survey_evidence(school_cells: list[dict]) -> tuple[str | None, dict[str
         if (c.get("measure_kind") == "item" and c.get("measure") == SRO_DISCIPLINE_ITEM
                 and c.get("subgroup") is None and not c.get("suppressed") and c.get("pct_favourable") is not None
                 and c["pct_favourable"] < 50):
-            sentences.append(f"Only {c['pct_favourable']:.0f}% of students answered favourably on whether officers "
+            sentences.append(f"Only {c['pct_favourable']:.0f}% of students answered favorably on whether officers "
                              f"stay out of ordinary school discipline ({SRO_DISCIPLINE_ITEM}), so most students see "
                              f"officers involved in discipline.")
             numbers[f"{SRO_DISCIPLINE_ITEM}_pct_favourable"] = c["pct_favourable"]

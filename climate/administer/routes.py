@@ -3,29 +3,33 @@ links, extend the close date, and watch the live response status (principals: th
 The same tasks on the command line are in climate.commands.administration."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response as FlaskResponse, abort, flash, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response as FlaskResponse, abort, flash, g, make_response, redirect,
+                   render_template, request, url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..access import administration_or_404, district_staff_required
+from .. import results
+from ..access import administration_or_404, district_staff_required, school_or_404
 from ..codes import issue_codes
 from ..extensions import db
+from ..jobs import MAX_ATTEMPTS, enqueue_scoring
 from ..labels import group_label
+from ..results import current_run
 from ..models import Administration, OpenLink, School
-from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, unused_code_counts,
-                    unused_codes)
+from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, public_base_url,
+                    unused_code_counts, unused_codes)
 from .forms import (CUSTOM_FORMAT_HELP, MAX_CODES, AdministrationForm, CodesForm, ExtendForm, OpenLinkForm,
-                    format_custom_items)
+                    OptOutForm, format_custom_items)
+from .notice import NOTICE_GROUP, NOTICE_LANGUAGES, check_codes_allowed, codes_left, notice, record_opt_outs
 from .service import (DEFAULT_CONSENT, AdministrationError, create_administration, delete_administration,
-                      extend_close, has_answers, local, status_table)
+                      extend_close, has_answers, local, scoring_job, status_table)
 
 bp = Blueprint("administer", __name__, url_prefix="/administrations")
 
 
 def _base_url() -> str:
-    return request.host_url
+    return public_base_url()
 
 
 @bp.route("")
@@ -80,8 +84,23 @@ def _detail(administration: Administration, codes_form=None, extend_form=None, l
                            answered=has_answers(administration), codes_form=codes_form, extend_form=extend_form,
                            link_form=link_form, links=links, base=_base_url(), open_link_url=open_link_url,
                            totals=totals, format_custom_items=format_custom_items,
-                           unused=unused_code_counts(administration),
-                           max_codes=MAX_CODES), status
+                           unused=unused_code_counts(administration), job=scoring_job(administration),
+                           run=current_run(administration.id),
+                           max_attempts=MAX_ATTEMPTS,
+                           max_codes=MAX_CODES, **_opt_out_context(administration)), status
+
+
+def _opt_out_context(administration: Administration) -> dict:
+    """The parent notice links and the opt-out forms of the detail page: per school, the recorded
+    opt-outs and the codes that can still be issued; g.opt_out_failed = (school id, message) of a
+    refused opt-out post."""
+    failed = g.get("opt_out_failed")
+    if administration.group(NOTICE_GROUP) is None:
+        return {"opt_out_rows": [], "opt_out_failed": None}
+    opted = results.opt_out_counts(administration.id)
+    rows = [{"school": s, "opted_out": opted.get((s.id, NOTICE_GROUP), 0), "enrollment": s.enrollment(NOTICE_GROUP),
+             "codes_left": codes_left(administration, s, NOTICE_GROUP)} for s in administration.schools]
+    return {"opt_out_rows": rows, "opt_out_failed": failed}
 
 
 @bp.route("/<int:administration_id>")
@@ -108,6 +127,15 @@ def extend(administration_id):
     return _detail(administration, extend_form=form, status=400)
 
 
+@bp.route("/<int:administration_id>/delete", methods=["GET"])
+@district_staff_required
+def confirm_delete(administration_id):
+    """Deleting takes a second, deliberate step: this page names what goes, then posts."""
+    administration = administration_or_404(administration_id)
+    return render_template("administer/delete.html", administration=administration,
+                           answered=has_answers(administration), local=local)
+
+
 @bp.route("/<int:administration_id>/delete", methods=["POST"])
 @district_staff_required
 def delete(administration_id):
@@ -123,6 +151,19 @@ def delete(administration_id):
     db.session.commit()
     flash(f"The administration {name!r} was deleted.")
     return redirect(url_for("administer.list_administrations"))
+
+
+@bp.route("/<int:administration_id>/score", methods=["POST"])
+@district_staff_required
+def score_again(administration_id):
+    """Queue a new scoring job (after a failure, or to include imported responses)."""
+    administration = administration_or_404(administration_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    enqueue_scoring(administration.id, "manual")
+    db.session.commit()
+    flash("Scoring is queued: the results are replaced when it is done. This page shows its progress.")
+    return redirect(url_for("administer.detail", administration_id=administration.id) + "#scoring")
 
 
 def _school_and_group(administration: Administration, school_id, group) -> tuple[School, str]:
@@ -146,6 +187,11 @@ def create_codes(administration_id):
     administration = administration_or_404(administration_id)
     form = CodesForm(administration=administration)
     school, group = _posted_choice(administration, form, "codes_form")
+    try:
+        check_codes_allowed(administration, school, group, form.count.data)
+    except AdministrationError as exc:
+        form.count.errors = [str(exc)]
+        return _detail(administration, codes_form=form, status=400)
     codes = [row.code for row in issue_codes(administration.id, school.id, group, form.count.data)]
     db.session.commit()
     if form.output.data == "csv":
@@ -212,3 +258,53 @@ def status(administration_id):
     rows, totals = status_table(administration, visible)
     return render_template("administer/status.html", administration=administration, rows=rows, totals=totals,
                            local=local)
+
+
+@bp.route("/<int:administration_id>/opt-outs/<int:school_id>", methods=["POST"])
+@district_staff_required
+def record_opt_out(administration_id, school_id):
+    """Record how many students of a school were opted out by their parents: a count, no names."""
+    administration = administration_or_404(administration_id)
+    school, _ = _school_and_group(administration, school_id, NOTICE_GROUP)
+    form = OptOutForm()
+    problem = None
+    if not form.validate_on_submit():
+        problem = " ".join(form.problems())
+    else:
+        try:
+            record_opt_outs(administration, school, NOTICE_GROUP, form.opted_out.data)
+        except AdministrationError as exc:
+            problem = str(exc)
+    if problem:
+        db.session.rollback()
+        g.opt_out_failed = (school.id, problem)
+        return _detail(administration, status=400)
+    db.session.commit()
+    n = form.opted_out.data
+    flash(f"{school.name}: {n:,} student{'' if n == 1 else 's'} opted out by their parents. That many codes are "
+          f"withheld, and response rates count only the others.")
+    return redirect(url_for("administer.detail", administration_id=administration.id) + "#opt-outs")
+
+
+@bp.route("/<int:administration_id>/notice/<int:school_id>")
+@login_required
+def parent_notice(administration_id, school_id):
+    """The printable parent notice (PPRA) for one school, in English or Spanish (?lang=es)."""
+    administration = administration_or_404(administration_id)
+    school = school_or_404(school_id)
+    if school.id not in {s.id for s in administration.schools}:
+        abort(404)
+    lang = request.args.get("lang", "en")
+    if lang not in NOTICE_LANGUAGES:
+        abort(404)
+    try:
+        letter = notice(administration, school, lang)
+    except ValueError as exc:
+        abort(404, description=str(exc))
+    return render_template("administer/notice.html", **letter)
+
+
+@bp.route("/notice.css")
+def notice_css():
+    # served by the app so the strict Content-Security-Policy (no inline styles) allows it
+    return FlaskResponse(render_template("administer/notice.css"), mimetype="text/css")

@@ -15,8 +15,9 @@ from sqlalchemy import case, exists, func, select
 from surveys.domain import RESPONDENT_GROUPS
 from surveys.instruments import Instrument, InstrumentError, validate_custom_items
 
+from .. import results
 from ..extensions import db
-from ..models import AccessCode, Administration, AdministrationGroup, District, Response, School
+from ..models import AccessCode, Administration, AdministrationGroup, District, Job, Response, School
 
 DEFAULT_CONSENT = {
     "en": ("This survey asks what you think about your school. It is not a test: there are no right or "
@@ -134,6 +135,12 @@ def extend_close(administration: Administration, new_close_local: dt.datetime) -
     administration.closed_processed_at = None
 
 
+def scoring_job(administration: Administration) -> Job | None:
+    """The administration's latest scoring job (its state, progress and last error), or None."""
+    return db.session.scalar(select(Job).where(Job.administration_id == administration.id, Job.kind == "score")
+                             .order_by(Job.id.desc()).limit(1))
+
+
 _SNAPSHOT_CACHE: dict[tuple, tuple[Instrument, tuple]] = {}
 
 
@@ -152,8 +159,10 @@ def status_table(administration: Administration, school_ids: set[int] | None = N
     """Per school and group: codes issued, started, submitted, opted out, response rate; and totals.
 
     Issued counts every code handed out (not the one-time codes made by open links); started counts
-    responses begun and not submitted (in progress or incomplete).
-    Two GROUP BY queries (access codes, responses); rates are submitted / enrollment(group)."""
+    responses begun and not submitted (in progress or incomplete); opted out counts codes whose holder
+    declined at the consent page, parent_opt_outs the parental opt-outs (PPRA) the school recorded.
+    Three queries (access codes, responses, opt-outs); rates are submitted / base, the base being
+    enrollment(group) less parental opt-outs."""
     schools = [s for s in administration.schools if school_ids is None or s.id in school_ids]
     ids = [s.id for s in schools]
     code_counts = {(s, g): (issued, opted) for s, g, issued, opted in db.session.execute(
@@ -168,8 +177,10 @@ def status_table(administration: Administration, school_ids: set[int] | None = N
             .where(Response.administration_id == administration.id, Response.school_id.in_(ids))
             .group_by(Response.school_id, Response.respondent_group, Response.status)):
         response_counts[(s, g, status)] = n
+    opt_outs = results.opt_out_counts(administration.id)
     rows = []
-    totals = {"issued": 0, "started": 0, "submitted": 0, "opted_out": 0, "enrollment": 0}
+    totals = {"issued": 0, "started": 0, "submitted": 0, "opted_out": 0, "enrollment": 0, "parent_opt_outs": 0,
+              "base": 0}
     for school in schools:
         for g in sorted((ag.respondent_group for ag in administration.groups), key=RESPONDENT_GROUPS.index):
             issued, opted = code_counts.get((school.id, g), (0, 0))
@@ -177,11 +188,13 @@ def status_table(administration: Administration, school_ids: set[int] | None = N
                 response_counts.get((school.id, g, "incomplete"), 0)
             submitted = response_counts.get((school.id, g, "submitted"), 0)
             enrollment = school.enrollment(g)
+            base = results.rate_base(school, g, opt_outs)
             row = {"school": school, "group": g, "issued": int(issued or 0), "started": started,
                    "submitted": submitted, "opted_out": int(opted or 0), "enrollment": enrollment,
-                   "rate": submitted / enrollment if enrollment else None}
+                   "parent_opt_outs": opt_outs.get((school.id, g), 0), "base": base,
+                   "rate": submitted / base if base else None}
             rows.append(row)
             for key in totals:
                 totals[key] += row[key]
-    totals["rate"] = totals["submitted"] / totals["enrollment"] if totals["enrollment"] else None
+    totals["rate"] = totals["submitted"] / totals["base"] if totals["base"] else None
     return rows, totals

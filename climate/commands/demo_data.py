@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from ..administer.codes import public_base_url
 from ..extensions import db
 from ..models import District, School, User
 
@@ -60,17 +61,23 @@ def seed_district() -> tuple[District, dict[str, str]]:
     return district, passwords
 
 
+ROLE_LABELS = {STAFF_EMAIL: "district staff", PRINCIPAL_EMAIL: "principal of Cedar Middle"}
+
+
 def _read_passwords() -> dict[str, str]:
+    """email -> password from the accounts file (lines "email password role ...", # comments)."""
     path = _accounts_file()
     if not path.exists():
         return {}
-    pairs = (line.split(" ", 1) for line in path.read_text().splitlines() if " " in line)
-    return {email: password for email, password in pairs}
+    rows = (line.split() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    return {row[0]: row[1] for row in rows if len(row) >= 2}
 
 
 def _write_passwords(passwords: dict[str, str]) -> None:
     path = _accounts_file()
-    path.write_text("".join(f"{e} {p}\n" for e, p in passwords.items()))
+    lines = ["# Demo accounts: email, password, role. Sign in at http://127.0.0.1:5000/auth/sign-in\n"]
+    lines += [f"{e} {p}  {ROLE_LABELS.get(e, '')}\n" for e, p in passwords.items()]
+    path.write_text("".join(lines))
     path.chmod(0o600)
 
 
@@ -85,8 +92,8 @@ def seed_demo(echo=print) -> list[str]:
     echo("Seeding the demo improvement work (SECURe checklist, action plan) ...")
     lines += seed_improvement()
     lines += ["", f"Demo district: {district.name} ({len(district.schools)} schools)",
-              "Sign in at http://127.0.0.1:5000/auth/sign-in with:"]
-    for email, role in ((STAFF_EMAIL, "district staff"), (PRINCIPAL_EMAIL, "principal of Cedar Middle")):
+              f"Sign in at {public_base_url()}/auth/sign-in with:"]
+    for email, role in ROLE_LABELS.items():
         lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
     return lines
 
@@ -97,10 +104,21 @@ def seed_scores() -> list[str]:
     from ..results import current_run
     from ..scoring import process_closed
 
+    from sqlalchemy import func
+
+    from ..models import Response
+
     lines = []
     for admin_id in process_closed(trigger="demo"):
         admin = db.session.get(Administration, admin_id)
-        lines.append(f"Scored {admin.name!r}: {current_run(admin_id).n_scored:,} respondents with scale scores.")
+        submitted = dict(db.session.execute(
+            select(Response.respondent_group, func.count()).where(
+                Response.administration_id == admin_id, Response.status == "submitted")
+            .group_by(Response.respondent_group)).all())
+        parents = submitted.get("parent", 0)
+        lines.append(f"Scored {admin.name!r}: {current_run(admin_id).n_scored:,} students and staff with scale "
+                     f"scores. The {parents:,} parents' surveys are reported question by question: parents get "
+                     f"no scale scores. Surveys left unfinished are not scored.")
     return lines
 
 
@@ -113,7 +131,7 @@ OPEN_ADMINISTRATION = "Fall 2026 (open now)"
 DEMO_SEED = 20250303       # fixes each school's profile (same in both years)
 RESPONSE_SHARE = 0.6       # simulated respondents per school and group, as a share of enrollment
 DEMO_CODES = 30
-BASE_URL = "http://127.0.0.1:5000"
+DEMO_OPT_OUTS = 8          # Cedar Middle students opted out by their parents in the open administration
 
 
 def seed_administrations() -> list[str]:
@@ -125,6 +143,7 @@ def seed_administrations() -> list[str]:
     from surveys.domain import RESPONDENT_GROUPS
 
     from ..administer.codes import get_or_create_open_link, open_link_url, survey_url, unused_codes
+    from ..administer.notice import record_opt_outs
     from ..administer.service import create_administration, to_local
     from ..codes import issue_codes
     from ..models import Administration, utcnow
@@ -147,7 +166,8 @@ def seed_administrations() -> list[str]:
             counts = {(s.id, g): round(RESPONSE_SHARE * s.enrollment(g)) for s in schools for g in RESPONDENT_GROUPS}
             result = simulate_administration(admin, counts, seed=DEMO_SEED + opens[0], effects_seed=DEMO_SEED,
                                              change_seed=change_seed)
-            lines.append(f"Administration {name!r}: {result['respondents']:,} simulated respondents.")
+            lines.append(f"Administration {name!r}: {result['respondents']:,} simulated respondents (students, "
+                         f"staff and parents; a few leave their survey unfinished).")
         else:
             lines.append(f"Administration {name!r} is already there.")
 
@@ -158,6 +178,7 @@ def seed_administrations() -> list[str]:
                                       now_local + dt.timedelta(days=60), schools, RESPONDENT_GROUPS, sro_module=True)
         db.session.flush()
         cedar = next(s for s in schools if s.name == "Cedar Middle")
+        record_opt_outs(admin, cedar, "student", DEMO_OPT_OUTS)
         issue_codes(admin.id, cedar.id, "student", DEMO_CODES)
         get_or_create_open_link(admin, cedar.id, "parent")
         db.session.commit()
@@ -165,12 +186,14 @@ def seed_administrations() -> list[str]:
     codes = unused_codes(admin, cedar.id, "student")
     link, _ = get_or_create_open_link(admin, cedar.id, "parent")
     db.session.commit()
-    lines.append(f"Administration {OPEN_ADMINISTRATION!r} is open; Cedar Middle has {len(codes)} unused student codes.")
+    lines.append(f"Administration {OPEN_ADMINISTRATION!r} is open; Cedar Middle has {len(codes)} unused student codes "
+                 f"and {DEMO_OPT_OUTS} students opted out by their parents (print the parent notice from the "
+                 f"administration's page).")
     if codes:
-        lines.append(f"Try the survey: {survey_url(BASE_URL, codes[0])}")
+        lines.append(f"Try the survey: {survey_url(public_base_url(), codes[0])}")
         for start in range(1, len(codes), 6):
             lines.append("  more codes: " + "  ".join(codes[start:start + 6]))
-    lines.append(f"Parent open link for Cedar Middle: {open_link_url(BASE_URL, link.token)}")
+    lines.append(f"Parent open link for Cedar Middle: {open_link_url(public_base_url(), link.token)}")
     return lines
 
 
@@ -192,8 +215,12 @@ DEMO_SRO_RATINGS = {
 DEMO_PLAN = [  # (status, owner, due date, notes) for the top three topic recommendations of Spring 2025
     ("in_progress", "Assistant principal", (2025, 12, 19), "Team formed; first listening session held in May."),
     ("done", "Climate team", (2025, 9, 30), "Advisory periods started in the fall term."),
-    ("in_progress", "School counsellor", (2026, 1, 30), "Grade-level circles piloted in grade 7."),
+    ("in_progress", "School counselor", (2026, 1, 30), "Grade-level circles piloted in grade 7."),
 ]
+
+
+DEMO_OWN_ITEM = ("Greet every student at the door each morning", "relationships", "student", "Principal",
+                 (2025, 10, 31), "The school's own idea, added beside the recommended items.")
 
 
 def seed_improvement() -> list[str]:
@@ -234,16 +261,24 @@ def seed_improvement() -> list[str]:
         recs = [r for r in school_recommendations(school_results(cedar, base)) if r.topic]
         added = 0
         for rec, (status, owner, due, notes) in zip(recs, DEMO_PLAN):
-            exists = db.session.scalar(select(PlanItem.id).where(PlanItem.school_id == cedar.id,
-                                                                 PlanItem.ref == rec.key))
+            exists = db.session.scalar(select(PlanItem.id).where(
+                PlanItem.school_id == cedar.id, PlanItem.administration_id == base.id, PlanItem.ref == rec.key))
             if exists is None:
                 db.session.add(PlanItem(school_id=cedar.id, administration_id=base.id, kind="recommendation",
                                         ref=rec.key, title=recommendation_title(rec)[:300], topics=[rec.topic],
                                         respondent_group=rec.group, owner=owner, due_on=dt.date(*due),
                                         status=status, notes=notes))
                 added += 1
+        title, topic, group, owner, due, notes = DEMO_OWN_ITEM
+        if db.session.scalar(select(PlanItem.id).where(PlanItem.school_id == cedar.id, PlanItem.kind == "own",
+                                                       PlanItem.title == title)) is None:
+            db.session.add(PlanItem(school_id=cedar.id, administration_id=base.id, kind="own", ref="own:demo-greeting",
+                                    title=title, topics=[topic], respondent_group=group, owner=owner,
+                                    due_on=dt.date(*due), status="done", notes=notes))
+            added += 1
         db.session.commit()
         if added:
-            lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025; Spring 2026 shows the change.")
-    lines.append("Improvement pages: http://127.0.0.1:5000/improve/")
+            lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025 (one of the school's own); "
+                         f"Spring 2026 shows the change.")
+    lines.append(f"Improvement pages: {public_base_url()}/improve/")
     return lines

@@ -1,5 +1,5 @@
 """`climate score`, `calibrate`, `calibrations`, `set-reference` and `process-closed`: scoring runs
-and the calibrations they use (the work is climate.scoring)."""
+and the calibrations they use (the work is climate.scoring and climate.research.calibrations)."""
 import time
 
 import click
@@ -13,13 +13,19 @@ from .params import administration_argument
 @with_appcontext
 def score(administration):
     """Score ADMINISTRATION (id or name) and store person scores and group results."""
-    from ..scoring import score_administration
+    from ..jobs import score_now
 
     started = time.perf_counter()
     click.echo(f"Scoring {administration.name!r} ...")
-    run = score_administration(administration, progress=click.echo)
+    job = score_now(administration, echo=click.echo)
+    if job.state != "done":
+        raise click.ClickException(f"Scoring failed (job {job.id}): {job.error}")
+    run = job.scoring_run
+    if run.published_at is None:
+        raise click.ClickException(f"The results of scoring run {run.id} were not published. {run.audit_message}")
     click.echo(f"Scored {run.n_scored:,} respondents of {administration.name!r} in {time.perf_counter() - started:.1f} s "
-               f"(scoring run {run.id}; groups smaller than {run.min_n} are suppressed).")
+               f"(scoring run {run.id}, published as results revision {run.revision}; small groups are hidden "
+               f"under the disclosure policy, N = {run.min_n}).")
 
 
 @click.command()
@@ -29,7 +35,8 @@ def score(administration):
 def calibrate(administration, reference):
     """Calibrate item thresholds from ADMINISTRATION's submitted answers (linked to the reference)."""
     from ..extensions import db
-    from ..scoring import ScoringError, calibrate_administration
+    from ..research.calibrations import calibrate_administration
+    from ..scoring import ScoringError
 
     notes = []
     try:
@@ -42,9 +49,13 @@ def calibrate(administration, reference):
         click.echo(f"Skipped {note}")
     for row in made:
         topics = row.statistics.get("topics", {})
-        worst = max((max(i["infit"], i["outfit"]) for t in topics.values() for i in t["items"].values()), default=0)
+        worst = max((v for t in topics.values() for i in t["items"].values() for v in (i["infit"], i["outfit"])
+                     if v is not None), default=0)
         click.echo(f"Calibration {row.id}: {row.label}; {len(row.thresholds)} items; largest fit mean square "
                    f"{worst:.2f}{'; now the reference' if row.is_reference else ''}")
+        for topic, stats in topics.items():
+            for note in stats.get("notes", []):
+                click.echo(f"  {topic}: {note['message']}")
     if not reference:
         click.echo("Reports keep using the reference calibrations; `climate set-reference ID` switches.")
 
@@ -74,7 +85,7 @@ def set_reference(calibration_id):
     """Make CALIBRATION_ID the reference for its group (rescore administrations to apply it)."""
     from ..extensions import db
     from ..models import Calibration
-    from ..scoring import make_reference_calibration
+    from ..research.calibrations import make_reference_calibration
 
     row = db.session.get(Calibration, calibration_id)
     if row is None:
@@ -87,8 +98,8 @@ def set_reference(calibration_id):
 @click.command("process-closed")
 @with_appcontext
 def process_closed():
-    """Close out and score administrations whose window has closed (for cron; the app also does
-    this by itself soon after closing)."""
+    """Queue the scoring of administrations whose window has closed and run the due jobs now
+    (`climate worker --once` does the same)."""
     from ..scoring import process_closed as run
 
     done = run(trigger="close")

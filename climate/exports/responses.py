@@ -2,9 +2,7 @@
 The rules that keep it de-identified are in surveys.exports and explained by notes.py."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from surveys.exports import (SURVEY_LANGUAGE, Column, coarsen, export_columns, p
                              quasi_identifiers, shuffle_order)
 
 from ..administer.service import pinned_instrument
+from ..csvsafe import csv_text
 from ..extensions import db
 from ..models import Administration, PersonScore, Response
 from ..results import current_run
@@ -137,12 +136,9 @@ def _cell_text(value) -> str:
 
 
 def responses_csv(table: ResponseTable) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.name for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_cell_text(v) for v in row])
-    return buf.getvalue()
+    rows = [[c.name for c in table.columns]]
+    rows += [[_cell_text(v) for v in row] for row in table.rows]
+    return csv_text(rows)
 
 
 def responses_sav(table: ResponseTable) -> bytes:

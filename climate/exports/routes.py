@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response as FlaskResponse, abort, current_app, flash, redirect, render_template,
                    request, url_for)
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from surveys.exports import MAX_IMPORT_ROWS
 
 from ..access import administration_or_404, district_staff_required
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..labels import group_label
-from ..models import Administration
+from ..models import Administration, ImportRecord
 from ..results import current_run
 from .forms import import_form
 from .group_results import results_csv
-from .importing import IMPORT_MAX_BYTES, ImportFailed, import_responses
+from .importing import IMPORT_MAX_BYTES, ImportFailed, import_responses, imports_of, undo_import, undo_refusal, who
 from .notes import notes_text
 from .responses import ExportError, response_table, responses_csv, responses_sav
 
@@ -35,6 +37,7 @@ def _index_page(administration, form, errors=None, total_errors=0, status=200):
     return render_template(
         "exports/index.html", administration=administration, groups=groups,
         run=run, form=form, errors=errors or [], total_errors=total_errors, notes=notes_text(administration),
+        imports=imports_of(administration), undo_refusal=undo_refusal, who=who,
         max_mb=current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES) // (1024 * 1024),
         max_rows=MAX_IMPORT_ROWS, min_n=current_app.config["SUPPRESSION_MIN"]), status
 
@@ -124,10 +127,32 @@ def import_upload(administration_id):
         if school is None:
             abort(404)
     try:
-        count = import_responses(administration, form.group.data, form.file.data.read(), school)
+        count = import_responses(administration, form.group.data, form.file.data.read(), school, user=current_user)
     except ImportFailed as exc:
         return _index_page(administration, form, exc.errors, exc.total, status=422)
     where = school.name if school else "the schools named in the file"
-    flash(f"Imported {count:,} {group_label(form.group.data).lower()} responses for {where}. "
+    flash(f"Imported {count:,} response{'' if count == 1 else 's'} from {group_label(form.group.data).lower()} "
+          f"for {where}. "
           "Score the administration again to include them in the results.")
     return redirect(url_for("exports.index", administration_id=administration.id), code=303)
+
+
+@bp.route("/administrations/<int:administration_id>/imports/<int:import_id>/undo", methods=["POST"])
+@district_staff_required
+def undo(administration_id, import_id):
+    """Undo an import not yet included in a scoring: its responses are deleted."""
+    administration = administration_or_404(administration_id)
+    record = db.session.get(ImportRecord, import_id)
+    if record is None or record.administration_id != administration.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "This form has expired or was not sent from this site, so nothing was changed. "
+                   "Go back, reload the page and try again.")
+    try:
+        deleted = undo_import(record)
+    except ImportFailed as exc:
+        flash(f"The import was not undone: {exc}")
+    else:
+        flash(f"The import was undone: {deleted:,} {group_label(record.respondent_group).lower()} responses "
+              "were deleted.")
+    return redirect(url_for("exports.index", administration_id=administration.id) + "#imports", code=303)

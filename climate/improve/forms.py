@@ -8,15 +8,16 @@ import datetime as dt
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, StringField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import Field, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
 
+from surveys.domain import RESPONDENT_GROUPS, TOPICS
 from surveys.guidance import default_guidance
 from surveys.recommend import SRO_RATINGS
 
 from .plans import STATUS_LABELS
 
-OWNER_MAX, NOTES_MAX = 120, 2000
+OWNER_MAX, NOTES_MAX, TITLE_MAX = 120, 2000, 300
 
 
 def _strip(value):
@@ -46,6 +47,13 @@ class IsoDateField(Field):
         self.data = value
 
 
+def _required(message):
+    def check(form, field):
+        if not field.data:
+            raise ValidationError(message)
+    return check
+
+
 def _one_of(allowed, message):
     def check(form, field):
         if field.data not in allowed:
@@ -69,6 +77,28 @@ class PlanItemForm(FlaskForm):
         """What was posted, for showing the form again."""
         return {"owner": self.owner.data or "", "notes": self.notes.data or "", "status": self.status.data or "",
                 "due_on": self.due_on.text}
+
+
+class OwnItemForm(FlaskForm):
+    """An item the school writes itself: what, which topic and respondent group it should move
+    (so monitoring can follow it), who, by when, and notes."""
+    title = StringField(filters=[_strip], validators=[_required("Say what the item is (a title)."), Length(
+        max=TITLE_MAX, message=f"The title is longer than {TITLE_MAX} characters.")])
+    topic = StringField(validators=[_one_of(TOPICS, "Choose the survey topic this item should move.")])
+    group = StringField(validators=[_one_of(RESPONDENT_GROUPS, "Choose whose answers should show the change "
+                                                               "(a respondent group).")])
+    owner = PlanItemForm.owner
+    due_on = IsoDateField("due date")
+    notes = PlanItemForm.notes
+    administration = IntegerField(validators=[Optional()])
+
+    def problems(self) -> list[str]:
+        return [e for name in ("administration", "title", "topic", "group", "owner", "due_on", "notes") for e in self[name].errors]
+
+    def values(self) -> dict:
+        """What was posted, for showing the form again."""
+        return {"title": self.title.data or "", "topic": self.topic.data or "", "group": self.group.data or "",
+                "owner": self.owner.data or "", "due_on": self.due_on.text, "notes": self.notes.data or ""}
 
 
 class AddToPlanForm(FlaskForm):

@@ -1,7 +1,10 @@
-"""Action plans: the plan items of schools, and monitoring each item's topics at the next
-administration scored with the same calibration (the change with its interval)."""
+"""Action plans: each school has one plan per administration (a school year) holding recommended
+items, SECURe action items and the school's own items; an item can be carried forward to the next
+administration's plan. Monitoring follows each item's topics to the next administration scored
+with the same calibration (the change with its interval), whatever the item's kind."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from flask import abort
@@ -12,7 +15,7 @@ from surveys.stats import difference
 from .. import results
 from ..extensions import db
 from ..labels import group_label, topic_label
-from ..models import Administration, PlanItem, School
+from ..models import Administration, PlanItem, School, administration_school
 from .recommendations import whole_cell
 
 STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
@@ -25,11 +28,66 @@ def plan_item_or_404(school: School, item_id: int) -> PlanItem:
     return item
 
 
-def plan_items(school_ids) -> list[PlanItem]:
+def plan_items(school_ids, administration_id: int | None | str = "any") -> list[PlanItem]:
+    """The plan items of the schools (of one administration's plan when administration_id is given)."""
     if not school_ids:
         return []
-    return db.session.scalars(select(PlanItem).where(PlanItem.school_id.in_(list(school_ids)))
-                              .order_by(PlanItem.school_id, PlanItem.created_at, PlanItem.id)).all()
+    query = select(PlanItem).where(PlanItem.school_id.in_(list(school_ids)))
+    if administration_id != "any":
+        query = query.where(PlanItem.administration_id.is_(None) if administration_id is None
+                            else PlanItem.administration_id == administration_id)
+    return db.session.scalars(query.order_by(PlanItem.school_id, PlanItem.created_at, PlanItem.id)).all()
+
+
+def school_plan_administrations(school: School) -> list[Administration]:
+    """Every administration that includes the school, newest first: the school's plans."""
+    return db.session.scalars(
+        select(Administration).join(administration_school, administration_school.c.administration_id == Administration.id)
+        .where(administration_school.c.school_id == school.id)
+        .order_by(Administration.opens_at.desc(), Administration.id.desc())).all()
+
+
+def next_administration(item: PlanItem) -> Administration | None:
+    """The first administration including the item's school that opens after the item's own."""
+    base = item.administration
+    if base is None:
+        return None
+    school = db.session.get(School, item.school_id)
+    later = [a for a in school_plan_administrations(school) if a.opens_at > base.opens_at]
+    return later[-1] if later else None
+
+
+def find_in_plan(school_id: int, administration_id: int | None, ref: str) -> PlanItem | None:
+    query = select(PlanItem).where(PlanItem.school_id == school_id, PlanItem.ref == ref)
+    query = query.where(PlanItem.administration_id.is_(None) if administration_id is None
+                        else PlanItem.administration_id == administration_id)
+    return db.session.scalar(query)
+
+
+def own_item(school: School, administration: Administration, title: str, topic: str, group: str, owner: str,
+             due_on, notes: str) -> PlanItem:
+    """A plan item the school writes itself, linked to a topic and respondent group (the caller commits)."""
+    item = PlanItem(school_id=school.id, administration_id=administration.id, kind="own",
+                    ref=f"own:{secrets.token_hex(8)}", title=title[:300], topics=[topic], respondent_group=group,
+                    owner=owner or "", due_on=due_on, notes=notes or "", status="planned")
+    db.session.add(item)
+    return item
+
+
+def carry_forward(item: PlanItem) -> PlanItem:
+    """A copy of the item in the next administration's plan, linked to its origin (the caller
+    commits). ValueError says why not: no next administration, or already carried there."""
+    target = next_administration(item)
+    if target is None:
+        raise ValueError(f"There is no later administration to carry \"{item.title.rstrip('.')}\" forward to.")
+    if find_in_plan(item.school_id, target.id, item.ref) is not None:
+        raise ValueError(f"\"{item.title.rstrip('.')}\" is already in the plan for {target.name}.")
+    status = item.status if item.status in ("planned", "in_progress") else "planned"
+    carried = PlanItem(school_id=item.school_id, administration_id=target.id, kind=item.kind, ref=item.ref,
+                       title=item.title, topics=list(item.topics or []), respondent_group=item.respondent_group,
+                       owner=item.owner, due_on=None, status=status, notes=item.notes, carried_from_id=item.id)
+    db.session.add(carried)
+    return carried
 
 
 @dataclass

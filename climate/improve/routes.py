@@ -6,18 +6,21 @@ from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_wtf import FlaskForm
+
+from surveys.domain import RESPONDENT_GROUPS, TOPICS
 
 from surveys.guidance import default_guidance
-from surveys.recommend import SRO_RATINGS
+from surveys.recommend import SRO_RATINGS, STEP_REASONS, steps_to_recommendations
 
 from .. import results
 from ..access import district_staff_required, school_or_404
 from ..extensions import db
 from ..models import Administration, PlanItem, School
 from . import bp
-from .forms import NOTES_MAX, OWNER_MAX, AddToPlanForm, PlanItemForm, sro_form
-from .plans import STATUS_LABELS, monitor, plan_item_or_404, plan_items
+from .forms import NOTES_MAX, OWNER_MAX, TITLE_MAX, AddToPlanForm, OwnItemForm, PlanItemForm, sro_form
+from .plans import (STATUS_LABELS, carry_forward, find_in_plan, monitor, next_administration, own_item,
+                    plan_item_or_404, plan_items, school_plan_administrations)
 from .recommendations import (KIND_LABELS, DistrictResults, low_safety_cells, recommendation_title,
                               school_recommendations, school_results)
 from .sro import (CHECKLIST_LABELS, RATING_LABELS, assessment, can_edit_sro, effective_assessment, save_sro,
@@ -28,6 +31,11 @@ def _visible_schools() -> list[School]:
     if current_user.is_district_staff:
         return list(current_user.district.schools)
     return [s for s in current_user.schools if s.district_id == current_user.district_id]
+
+
+def _named(title: str) -> str:
+    """An item's title ending a sentence: one final period, even when the title has its own."""
+    return title.rstrip(". ") + "."
 
 
 def _refuse_without_csrf(form) -> None:
@@ -80,7 +88,7 @@ def school(school_id):
     admins = results.school_administrations(school)
     administration = _chosen_administration(admins)
     eff = effective_assessment(school)
-    planned = {p.ref: p for p in plan_items([school.id])}
+    planned = {p.ref: p for p in plan_items([school.id], administration.id if administration else None)}
     if administration is None:
         sro_items, not_rated = school_action_items(school, eff, [])
         return render_template("improve/school.html", school=school, admins=[], administration=None, recs=[],
@@ -90,11 +98,15 @@ def school(school_id):
     recs = school_recommendations(sr)
     sro_items, not_rated = school_action_items(school, eff, sr.cells)
     g = default_guidance()
-    views = [{"rec": r, "title": recommendation_title(r), "steps": [g.step(s) for s in r.steps],
-              "strategies": [g.strategy(s) for s in r.strategies]} for r in recs]
+    views = [{"rec": r, "title": recommendation_title(r), "why": STEP_REASONS.get(r.kind, ""),
+              "strategies": [g.strategy(s) for s in r.strategies], "anchor": f"rec-{i}"}
+             for i, r in enumerate(recs, 1)]
+    anchors = {v["rec"].key: v for v in views}
+    step_groups = [(g.step(step), [anchors[r.key] for r in pointing])
+                   for step, pointing in steps_to_recommendations(recs)]
     return render_template("improve/school.html", school=school, admins=admins, administration=administration,
-                           recs=views, eff=eff, sro_items=sro_items, not_rated=not_rated, planned=planned, sr=sr,
-                           kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g)
+                           recs=views, step_groups=step_groups, eff=eff, sro_items=sro_items, not_rated=not_rated,
+                           planned=planned, sr=sr, kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g)
 
 
 def _new_plan_item(school: School, administration: Administration | None, ref: str) -> PlanItem:
@@ -129,16 +141,17 @@ def add_to_plan(school_id):
     ref = form.ref.data or ""
     if administration is None and not ref.startswith("sro:"):
         abort(400, "There are no scored results to plan from yet.")
-    existing = db.session.scalar(select(PlanItem).where(PlanItem.school_id == school.id, PlanItem.ref == ref))
+    existing = find_in_plan(school.id, administration.id if administration else None, ref)
     back = url_for("improve.school", school_id=school.id,
                    administration=administration.id if administration else None)
     if existing is not None:
-        flash(f"Already in the plan: {existing.title}. Nothing was added.")
+        flash(f"Already in the plan for {administration.name if administration else 'this school'}: "
+              f"{_named(existing.title)} Nothing was added.")
         return redirect(back)
     item = _new_plan_item(school, administration, ref)
     db.session.add(item)
     db.session.commit()
-    flash(f"Added to the plan: {item.title}.")
+    flash(f"Added to the plan{' for ' + administration.name if administration else ''}: {_named(item.title)}")
     return redirect(back)
 
 
@@ -198,19 +211,76 @@ def district_sro():
     return _sro_page(None)
 
 
-def _plan_page(school: School, form: PlanItemForm | None = None, failed_id: int | None = None, status: int = 200):
-    """The plan page; form is a posted item form with problems, shown again on item failed_id."""
+def _plan_page(school: School, form: PlanItemForm | None = None, failed_id: int | None = None,
+               own_form: OwnItemForm | None = None, status: int = 200):
+    """The school's plans, one per administration (newest first); form is a posted item form with
+    problems, shown again on item failed_id; own_form a posted own item with problems."""
     items = plan_items([school.id])
-    return render_template("improve/plan.html", school=school, items=items,
-                           monitoring={i.id: monitor(i) for i in items}, statuses=STATUS_LABELS,
+    plans = school_plan_administrations(school)
+    by_plan: dict = {a.id: [] for a in plans}
+    for item in items:
+        by_plan.setdefault(item.administration_id, []).append(item)
+    carry = {}
+    for item in items:
+        target = next_administration(item)
+        if target is not None and find_in_plan(school.id, target.id, item.ref) is None:
+            carry[item.id] = target
+    scored = results.school_administrations(school)
+    own_default = (own_form.administration.data if own_form else None) or (scored[0].id if scored else
+                                                                            (plans[0].id if plans else None))
+    return render_template("improve/plan.html", school=school, plans=plans, by_plan=by_plan, items=items,
+                           monitoring={i.id: monitor(i) for i in items}, statuses=STATUS_LABELS, carry=carry,
                            problems=form.problems() if form else [], failed_id=failed_id,
-                           values=form.values() if form else {}, owner_max=OWNER_MAX, notes_max=NOTES_MAX), status
+                           values=form.values() if form else {}, owner_max=OWNER_MAX, notes_max=NOTES_MAX,
+                           title_max=TITLE_MAX, own_problems=own_form.problems() if own_form else [],
+                           own_values=own_form.values() if own_form else {}, own_default=own_default,
+                           topics=TOPICS, groups=RESPONDENT_GROUPS), status
 
 
 @bp.route("/schools/<int:school_id>/plan")
 @login_required
 def plan(school_id):
     return _plan_page(school_or_404(school_id))
+
+
+@bp.route("/schools/<int:school_id>/plan/own", methods=["POST"])
+@login_required
+def add_own_item(school_id):
+    school = school_or_404(school_id)
+    form = OwnItemForm(request.form)
+    ok = form.validate()
+    _refuse_without_csrf(form)
+    administration = next((a for a in school_plan_administrations(school) if a.id == form.administration.data),
+                          None)
+    if administration is None:
+        form.administration.errors = ["Choose the administration (school year) whose plan this item belongs to."]
+        ok = False
+    if not ok:
+        db.session.rollback()
+        return _plan_page(school, own_form=form, status=400)
+    item = own_item(school, administration, form.title.data, form.topic.data, form.group.data, form.owner.data,
+                    form.due_on.data, form.notes.data)
+    db.session.commit()
+    flash(f"Added to the plan for {administration.name}: {_named(item.title)}")
+    return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
+
+
+@bp.route("/schools/<int:school_id>/plan/<int:item_id>/carry", methods=["POST"])
+@login_required
+def carry_plan_item(school_id, item_id):
+    school = school_or_404(school_id)
+    item = plan_item_or_404(school, item_id)
+    form = FlaskForm(request.form)
+    form.validate()
+    _refuse_without_csrf(form)
+    try:
+        carried = carry_forward(item)
+    except ValueError as exc:
+        flash(f"{exc} Nothing was added.")
+        return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
+    db.session.commit()
+    flash(f"Carried forward to the plan for {carried.administration.name}: {_named(carried.title)}")
+    return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{carried.id}")
 
 
 @bp.route("/schools/<int:school_id>/plan/<int:item_id>", methods=["POST"])
@@ -222,11 +292,11 @@ def edit_plan_item(school_id, item_id):
     if not form.validate():
         _refuse_without_csrf(form)
         db.session.rollback()
-        return _plan_page(school, form, item.id, 400)
+        return _plan_page(school, form, item.id, status=400)
     item.owner, item.notes, item.status, item.due_on = (form.owner.data, form.notes.data, form.status.data,
                                                         form.due_on.data)
     db.session.commit()
-    flash(f"Saved: {item.title}.")
+    flash(f"Saved: {_named(item.title)}")
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
 
 

@@ -1,5 +1,5 @@
 """What the report pages share: the groups of an administration in reporting order, their pinned
-instruments, dates in the district's time zone, the suppression note and subgroup gaps."""
+instruments, dates in the district's time zone, the revision shown and its hidden cells, subgroup gaps."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +9,41 @@ from surveys.domain import DOMAINS, RESPONDENT_GROUPS, TOPICS
 from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
+from flask import abort, request
+
+from .. import results
 from ..administer.service import pinned_instrument, to_local
+from ..disclosure import covered, published_runs
 from ..labels import measure_label, subgroup_label
 from ..models import Administration
 
 
 def suppressed_text(run) -> str:
-    return f"Suppressed (fewer than {run.min_n})"
+    """The fallback words for a hidden cell that carries no label of its own."""
+    return "Hidden to protect respondents' privacy"
+
+
+def chosen_run(administration: Administration):
+    """The published revision named by ?revision=<n> (404 if there is none), or the current one.
+    Earlier revisions stay exactly what users saw when they were current (read-only)."""
+    wanted = request.args.get("revision", "").strip()
+    if not wanted:
+        return results.current_run(administration.id)
+    if not wanted.isdigit():
+        abort(404)
+    run = next((r for r in published_runs(administration.id) if r.revision == int(wanted)), None)
+    if run is None:
+        abort(404)
+    return run
+
+
+def revision_context(administration: Administration, run, page_keys) -> dict:
+    """What every report page says about the revision it shows and how many respondents its
+    hidden cells cover. page_keys : (group, school_id, subgroup, value) of the page's cells."""
+    tz = administration.district.timezone
+    revisions = [(r.revision, local_date(r.published_at, tz)) for r in published_runs(administration.id)]
+    return {"revision": run.revision, "published_on": local_date(run.published_at, tz), "revisions": revisions,
+            "hidden_covered": covered(run, page_keys)}
 
 
 def local_date(value: dt.datetime | None, timezone: str) -> str:

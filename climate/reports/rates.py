@@ -1,5 +1,5 @@
 """The response-rate overview: per school and respondent group, the submitted and in-progress
-responses against enrollment, with a total row."""
+responses against the base (enrollment less parental opt-outs), with a total row."""
 from __future__ import annotations
 
 from .. import results
@@ -14,12 +14,13 @@ def _rate_cell(group: str, submitted: int, in_progress: int, enrollment: int) ->
 def rate_table(administration: Administration, schools: list[School], groups: list[str]) -> tuple[list, list]:
     """(rows, totals): one row per school with a cell per group, and the totals per group."""
     counts = results.response_counts(administration.id)
+    opt_outs = results.opt_out_counts(administration.id)
     rows, totals = [], {g: [0, 0, 0] for g in groups}
     for s in schools:
         cells = []
         for g in groups:
             c = counts.get((s.id, g), {"started": 0, "submitted": 0})
-            cell = _rate_cell(g, c["submitted"], c["started"] - c["submitted"], s.enrollment(g))
+            cell = _rate_cell(g, c["submitted"], c["started"] - c["submitted"], results.rate_base(s, g, opt_outs))
             cells.append(cell)
             totals[g] = [t + v for t, v in zip(totals[g], (cell["submitted"], cell["in_progress"],
                                                              cell["enrollment"]))]

@@ -2,20 +2,18 @@
 service modules (school, topics, comparison, rates) build."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from surveys.domain import TOPIC_DOMAIN, TOPICS
 
 from .. import charts, results
 from ..access import administration_or_404, district_staff_required, school_or_404
-from ..administer.service import pinned_instrument
+from ..administer.service import pinned_instrument, status_table
+from ..csvsafe import csv_text
 from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
-from .common import local_date, ordered_groups, suppressed_text
+from .common import chosen_run, local_date, ordered_groups, revision_context, suppressed_text
 from .comparison import comparison_gaps, comparison_table, gap_variables, table_as_lists
 from .forms import ComparisonForm
 from .rates import rate_table
@@ -32,9 +30,24 @@ def chosen_administration(choices: list[Administration]) -> Administration | Non
         abort(404)
     found = next((a for a in choices if a.id == int(wanted)), None)
     if found is None:
-        administration_or_404(int(wanted))  # another district's: 404
+        pending = administration_or_404(int(wanted))  # another district's: 404
+        if results.current_run(pending.id) is None:
+            abort(make_response(_collecting(pending)))
         abort(404)
     return found
+
+
+def _collecting(administration: Administration):
+    """An administration without results yet (still collecting, or closed and not scored): say
+    when results appear, with the live response rate (of the school, on a school's page)."""
+    school_id = (request.view_args or {}).get("school_id")
+    school = next((s for s in administration.schools if s.id == school_id), None)
+    if school_id is not None and school is None:
+        abort(404)
+    _, totals = status_table(administration, {school.id} if school else None)
+    tz = administration.district.timezone
+    return render_template("reports/collecting.html", administration=administration, school=school, totals=totals,
+                           closes=local_date(administration.closes_at, tz), state=administration.state())
 
 
 def _no_results(school: School):
@@ -53,7 +66,7 @@ def _school_page(school_id: int, template: str):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    return render_template(template, choices=choices, **school_report(school, administration))
+    return render_template(template, choices=choices, **school_report(school, administration, chosen_run(administration)))
 
 
 @bp.route("/schools/<int:school_id>")
@@ -78,12 +91,13 @@ def topic(school_id: int, topic: str):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    run = results.current_run(administration.id)
+    run = chosen_run(administration)
     return render_template("reports/topic.html", school=school, administration=administration, run=run,
                            choices=choices, topic=topic, domain=TOPIC_DOMAIN[topic],
                            panels=topic_panels(school, administration, run, topic),
                            provisional=results.is_provisional(run), suppressed_text=suppressed_text(run),
-                           min_n=run.min_n, topics=TOPICS)
+                           min_n=run.min_n, topics=TOPICS,
+                           **revision_context(administration, run, _subgroup_keys(run, school.id, topic)))
 
 
 @bp.route("/schools/<int:school_id>/parents")
@@ -94,7 +108,7 @@ def parents(school_id: int):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    run = results.current_run(administration.id)
+    run = chosen_run(administration)
     has_parents = administration.group("parent") is not None
     rate = None
     if has_parents:
@@ -102,7 +116,14 @@ def parents(school_id: int):
         rate = {"submitted": submitted, "enrollment": enrollment, "rate": results.rate(submitted, enrollment)}
     return render_template("reports/parents.html", school=school, administration=administration, run=run,
                            choices=choices, sections=parent_sections(school, administration, run), rate=rate,
-                           has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n)
+                           has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n,
+                           **revision_context(administration, run, []))
+
+
+def _subgroup_keys(run, school_id: int, topic: str) -> list:
+    """The subgroup cells a topic page shows, as disclosure keys."""
+    return [(c["group"], c["school_id"], c["subgroup"], c["subgroup_value"])
+            for c in results.cells(run, school_id=school_id, measure_kind="topic", measure=topic, subgroup=True)]
 
 
 def comparison_params():
@@ -160,10 +181,9 @@ def comparison_csv():
     if p is None:
         abort(404, description="There are no scored results to download yet: results appear once an "
                                "administration has closed and been scored.")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(table_as_lists(_table(p)))
+    body = csv_text(table_as_lists(_table(p)), lineterminator="\r\n")
     name = f"comparison-{p['administration'].id}-{p['group']}-{p['view']}.csv"
-    return Response(buf.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -8,12 +8,11 @@ from .. import charts, results
 from ..labels import group_label, measure_label
 from ..models import Administration, School, utcnow
 from . import trends
-from .common import instruments_of, local_date, ordered_groups, subgroup_gaps, suppressed_text
+from .common import instruments_of, local_date, ordered_groups, revision_context, subgroup_gaps, suppressed_text
 
 
-def school_report(school: School, administration: Administration) -> dict:
-    """Everything the school page and its printable view show."""
-    run = results.current_run(administration.id)
+def school_report(school: School, administration: Administration, run) -> dict:
+    """Everything the school page and its printable view show, from one published revision."""
     instruments = instruments_of(administration)
     mine = results.index_cells(results.cells(run, school_id=school.id))
     district = results.index_cells(results.cells(run, school_id=None))
@@ -55,7 +54,9 @@ def school_report(school: School, administration: Administration) -> dict:
             "today": local_date(utcnow(), tz), "level_ranges": charts.LEVEL_RANGES,
             "topics": [t for t in TOPICS if any(inst.topic_items(t) for g, inst in instruments.items()
                                                 if g != "parent")],
-            "has_parents": any(g.respondent_group == "parent" for g in administration.groups)}
+            "has_parents": any(g.respondent_group == "parent" for g in administration.groups),
+            **revision_context(administration, run, [(c["group"], c["school_id"], c["subgroup"], c["subgroup_value"])
+                                                     for c in sub_cells])}
 
 
 def score_chart(entry: dict, kind: str, school: School, run) -> str:
@@ -69,7 +70,7 @@ def score_chart(entry: dict, kind: str, school: School, run) -> str:
         rows.append({"label": r["label"], "mean": c["mean"] if ok else None,
                      "ci_low": c["ci_low"] if ok else None, "ci_high": c["ci_high"] if ok else None,
                      "district": d["mean"] if d and not d["suppressed"] else None,
-                     "note": suppressed_text(run) if c is not None and c["suppressed"] else "No result"})
+                     "note": (c["label"] or suppressed_text(run)) if c is not None and c["suppressed"] else "No result"})
     title = f"{entry['label']}: {kind} scale scores at {school.name}"
     desc = (f"Bar chart of {school.name}'s {kind} scale scores for {entry['label'].lower()} on the 100 to 500 "
             f"scale, with {charts.bands_in_words()} shaded, each score's 95% interval and the district score "

@@ -23,7 +23,7 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
             row["note"] = "No answers"
         elif cell["suppressed"]:
-            row["note"] = suppressed_text(run)
+            row["note"] = cell["label"] or suppressed_text(run)
         else:
             codes = [item.score_code(p) for p in (1, 2, 3, 4)]
             row["segments"] = [(cell["pct"][code], code) for code in codes]
@@ -46,8 +46,8 @@ def item_blocks(items, mine, district, school, group, run, topic) -> list[dict]:
         categories = rows[0]["categories"]
         title = f"{group_label(group)}: answers to {topic_label(topic)} items at {school.name}"
         desc = ("Stacked bars, one per item, showing the percent of respondents who chose each answer ("
-                + ", ".join(categories) + "), in that order, coloured from dark green for the most favourable "
-                "answer to dark red for the least favourable. The table that follows gives the same numbers.")
+                + ", ".join(categories) + "), in that order, colored from dark green for the most favorable "
+                "answer to dark red for the least favorable. The table that follows gives the same numbers.")
         blocks.append({"rows": rows, "categories": categories, "reversed": not favourable_first,
                        "chart": charts.distribution_chart(rows, categories, title, desc)})
     return blocks

@@ -128,12 +128,7 @@ def _solve_interp(m, r, d, method):
     t = grid[j] + x * _GRID_STEP
     # one exact Newton step
     ee, ii, jj, kk = _pattern_sums(t, d, m)
-    if method == "wle":
-        f = r - ee + jj / (2.0 * ii)
-        df = -ii + (kk * ii - jj * jj) / (2.0 * ii * ii)
-    else:
-        f = r - ee
-        df = -ii
+    f, df = _estimating_equation(r, ee, ii, jj, kk, method)
     step = -f / df
     t = t + step
     se = 1.0 / np.sqrt(ii + jj * step)
@@ -141,16 +136,19 @@ def _solve_interp(m, r, d, method):
     return t, se, good
 
 
+def _estimating_equation(r, e, i2, i3, i4, method):
+    """The estimating function and its derivative in theta: MLE f = r - E; Warm's WLE adds
+    J / (2 I). e, i2, i3, i4 are the pattern sums E, I, J, K (E' = I, I' = J, J' = K)."""
+    if method == "wle":
+        return r - e + i3 / (2.0 * i2), -i2 + (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
+    return r - e, -i2
+
+
 def _solve_newton(m, r, d, method, tol=1e-10, max_iter=100):
     """Safeguarded Newton inside a bisection bracket (the robust fallback)."""
     def f_and_df(t, mm, rr):
         e, i2, i3, i4 = _pattern_sums(t, d, mm)
-        if method == "wle":
-            f = rr - e + i3 / (2.0 * i2)
-            df = -i2 + (i4 * i2 - i3 * i3) / (2.0 * i2 * i2)
-        else:
-            f = rr - e
-            df = -i2
+        f, df = _estimating_equation(rr, e, i2, i3, i4, method)
         return f, df, i2
 
     # Bracket every root on a grid: the cumulants are evaluated once per grid point and
@@ -226,13 +224,27 @@ _TABLE_CACHE_SIZE = 16
 _BLOCK = 32768  # rows per block: the working arrays of a block stay in the CPU cache
 
 
-def _check_codes(r, top):
-    """Codes must be -1 (missing) or 0..the item's highest code (top: (k,) or None = all 3)."""
+def _check_codes(r, top, item_names=None):
+    """Codes must be whole numbers, -1 (missing) or 0..the item's highest code (top: (k,) or None =
+    all 3). NaN or fractional codes are refused, naming the item: cast to int8 they would silently
+    become other answers (NaN becomes 0, the least favourable one)."""
+    def name(j):
+        return item_names[j] if item_names is not None else f"column {j}"
+    if not (np.issubdtype(r.dtype, np.integer) or np.issubdtype(r.dtype, np.bool_)):
+        if not np.issubdtype(r.dtype, np.floating):
+            raise ValueError(f"response codes must be numbers, got {r.dtype}")
+        bad = ~np.isfinite(r) | (r != np.round(r))
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise ValueError(f"response codes must be whole numbers (-1 = missing): item {name(j)} has "
+                             f"{float(r[i, j])} for respondent {i} ({int(bad.sum())} such codes in all)")
     if r.min() < -1 or r.max() > MAX_CODE:
-        raise ValueError("response codes must be -1 (missing) or 0..3")
+        j = int(np.flatnonzero(((r < -1) | (r > MAX_CODE)).any(0))[0])
+        raise ValueError(f"response codes must be -1 (missing) or 0..3 (item {name(j)} has others)")
     if top is not None and np.any(r > top[None, :]):
         bad = np.flatnonzero((r > top[None, :]).any(0))
-        raise ValueError(f"items {bad.tolist()} have codes above their highest category")
+        raise ValueError(f"items {[name(j) for j in bad] if item_names is not None else bad.tolist()} "
+                         "have codes above their highest category")
 
 
 def clear_cache():
@@ -241,7 +253,7 @@ def clear_cache():
 
 
 def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior_sd=1.0,
-                   prior_mean=0.0) -> ThetaEstimate:
+                   prior_mean=0.0, item_names=None) -> ThetaEstimate:
     """Person estimates with thresholds fixed.
 
     responses: int (n, k), codes 0..3, -1 missing.  thresholds: (k, 3), or (k, m) with m < 3
@@ -250,7 +262,8 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
     (n, 2) array (views), n_answered is int64.
     min_answered: respondents with fewer answered items get NaN; default
     ``default_min_answered(k)`` = max(3, ceil(k/2)) capped at k.  Pass 1 to score anyone
-    with at least one answer.
+    with at least one answer.  item_names: (k,) names for error messages (NaN, fractional or
+    out-of-range codes are refused, naming the item).
     """
     d = _check_thresholds(thresholds)
     top = np.isfinite(d).sum(1) if np.isinf(d).any() else None
@@ -262,7 +275,7 @@ def estimate_theta(responses, thresholds, method="wle", min_answered=None, prior
         raise ValueError(f"unknown method {method!r}")
     if r.dtype != np.int8:
         if n:
-            _check_codes(r, top)
+            _check_codes(r, top, item_names)
         r = r.astype(np.int8)
     if min_answered is None:
         min_answered = default_min_answered(k)

@@ -38,12 +38,20 @@ def test_principal_plans_and_completes_the_sro_checklist(live_url, new_page, ass
     page.get_by_role("link", name="School A", exact=True).click()
     page.wait_for_url(f"**/improve/schools/{world.school_a.id}")
     assert page.get_by_text("Students' Discipline score is 268").is_visible()
+    # each Quick Guide step once, after the recommendations; each recommendation says why in one line
+    steps = page.locator("#steps + p + ul.steps > li")
+    ids = [steps.nth(i).get_attribute("id") for i in range(steps.count())]
+    assert ids and len(ids) == len(set(ids))
+    assert page.locator("li.recommendation p.why").count() == page.locator("li.recommendation").count()
+    assert page.locator("li.recommendation ul.steps").count() == 0
+    page.locator("li.recommendation p.why a").first.click()
+    assert page.url.endswith("#" + ids[0])
     assert_accessible(page, "recommendations")
 
     for title in ("Discipline (students): Least Favorable score", "Bullying/cyberbullying (students): Least Favorable score"):
         page.get_by_role("button", name=re.compile("^Add to plan ?: " + re.escape(title).replace("/", "."))).click()
         page.wait_for_load_state()
-        assert page.get_by_role("status").get_by_text(f"Added to the plan: {title}").is_visible()
+        assert page.get_by_role("status").get_by_text(f"Added to the plan for Spring survey: {title}").is_visible()
     assert_accessible(page, "recommendations after adding to the plan")
     assert set(db.session.scalars(select(PlanItem.ref))) == {
         "least_favorable:student:discipline", "least_favorable:student:bullying"}

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from climate.extensions import db
-from climate.models import OpenLink, PlanItem
+from climate.models import Calibration, ImportRecord, OpenLink, PlanItem
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 
@@ -22,7 +22,7 @@ ROLES = ("anonymous", "respondent", "principal_a", "principal_b", "staff_d1", "s
 #   school_a   the school A object: district 1 staff and school A's principal
 POLICY = {
     "static": "public", "main.home": "public", "auth.sign_in": "public",
-    "administer.slips_css": "public",
+    "administer.slips_css": "public", "administer.notice_css": "public",
     "respond.enter_code": "public", "respond.open_code": "public", "respond.open_link": "public",
     "respond.consent": "public", "respond.declined": "public", "respond.page": "public",
     "respond.review": "public", "respond.submit": "public", "respond.thanks": "public",
@@ -35,16 +35,21 @@ POLICY = {
     "administer.new_administration": "staff", "administer.detail": "district",
     "administer.create_codes": "district", "administer.delete": "district", "administer.extend": "district",
     "administer.create_open_link": "district", "administer.codes_csv_download": "district",
-    "administer.codes_sheet_page": "district",
+    "administer.codes_sheet_page": "district", "administer.confirm_delete": "district",
+    "administer.record_opt_out": "district", "administer.parent_notice": "school_a",
+    "administer.codes_sheet_page": "district", "administer.score_again": "district",
     "administer.status": "admin",
     "exports.index": "district", "exports.responses": "district", "exports.notes": "district",
-    "exports.results": "district", "exports.import_upload": "district",
+    "exports.results": "district", "exports.import_upload": "district", "exports.undo": "district",
     "reports.comparison": "staff", "reports.comparison_csv": "staff",
     "improve.district_plans": "staff",
     "reports.school": "school_a", "reports.parents": "school_a", "reports.school_print": "school_a",
     "reports.topic": "school_a",
     "improve.school": "school_a", "improve.plan": "school_a", "improve.school_sro": "school_a",
     "improve.add_to_plan": "school_a", "improve.edit_plan_item": "school_a",
+    "improve.add_own_item": "school_a", "improve.carry_plan_item": "school_a",
+    "research.index": "staff", "research.calibration": "district", "research.make_reference": "district",
+    "research.rescore": "district", "research.thresholds": "district",
 }
 
 ALLOWED = {
@@ -68,9 +73,17 @@ def scene(world, administration, issue):
                     respondent_group="student")
     link = OpenLink(token="open-link-token-a", administration_id=administration.id, school_id=world.school_a.id,
                     respondent_group="parent")
-    db.session.add_all([item, link])
+    reference = db.session.scalars(db.select(Calibration).where(Calibration.respondent_group == "student")).one()
+    calibration = Calibration(  # as if made from district 1's answers (too few here to calibrate)
+        respondent_group="student", instrument_version=reference.instrument_version, label="Spring calibration",
+        source="administration", provisional=False, administration_id=administration.id, anchored_to_id=reference.id,
+        thresholds=reference.thresholds, transforms=reference.transforms, statistics={})
+    record = ImportRecord(administration_id=administration.id, respondent_group="student", sha256="0" * 64,
+                          n_rows=0, response_ids=[])
+    db.session.add_all([item, link, calibration, record])
     db.session.commit()
     world.administration, world.plan_item = administration, item
+    world.calibration, world.import_record = calibration, record
     world.code = issue(administration, world.school_a, "student", 1)[0]
     return world
 
@@ -79,7 +92,8 @@ def url_for_rule(rule, scene):
     values = {"school_id": scene.school_a.id, "administration_id": scene.administration.id,
               "user_id": scene.principal_a.id, "item_id": scene.plan_item.id, "topic": "relationships",
               "group": "student", "fmt": "csv", "code": scene.code, "token": "open-link-token-a", "number": "1",
-              "filename": "climate.css"}
+              "filename": "climate.css", "calibration_id": scene.calibration.id,
+              "import_id": scene.import_record.id}
     url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
     if rule.endpoint in ("administer.codes_csv_download", "administer.codes_sheet_page"):
         url += f"?school={scene.school_a.id}&group=student"

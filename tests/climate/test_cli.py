@@ -65,7 +65,7 @@ def test_demo_seeds_once_then_serves(tmp_path):
                               "scoring_run", "plan_item", "sro_assessment")}
     seeded = counts()
     assert seeded["district"] == 1 and seeded["school"] == 6 and seeded["user_account"] == 2
-    assert seeded["administration"] == 3 and seeded["scoring_run"] == 2 and seeded["plan_item"] == 3
+    assert seeded["administration"] == 3 and seeded["scoring_run"] == 2 and seeded["plan_item"] == 4
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,17 +1,19 @@
 """Exports (de-identified response files, group results) and the import of responses."""
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from climate.administer.service import create_administration, pinned_instrument
-from climate.exports.importing import import_responses
+from climate.exports.importing import ImportFailed, import_responses
 from climate.exports.responses import response_table, responses_csv
 from climate.extensions import db
-from climate.models import AccessCode, Answer, Response
+from climate.models import AccessCode, Answer, ImportRecord, Response
 from climate.results import cells, current_run, index_cells
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
@@ -148,7 +150,8 @@ def test_group_results_csv_marks_suppressed_cells(filled, client, staff):
     n_suppressed = sum(c["suppressed"] for c in stored)
     assert n_suppressed > 0
     status, numbers = header.index("status"), [header.index(k) for k in ("n", "mean", "se", "ci_low", "ci_high",
-                                                                            "pct_favourable", "count_1", "pct_1")]
+                                                                            "pct_answered_favorably", "count_1",
+                                                                            "pct_1")]
     suppressed = [r for r in rows if r[status] == "suppressed"]
     assert len(suppressed) == n_suppressed
     assert all(r[j] == "" for r in suppressed for j in numbers)
@@ -244,7 +247,6 @@ def test_one_bad_row_among_many_imports_nothing(administration, world, app):
     good = ["1", "2", "3", "4", "1", "7", "1", "0", "1"]
     rows = [good] * 999 + [["1", "2", "3", "4", "1", "7", "9", "0", "1"]]
     data, _ = _paper_csv(administration, rows)
-    from climate.exports.importing import ImportFailed
     with pytest.raises(ImportFailed) as caught:
         import_responses(administration, "student", data, world.school_a)
     assert caught.value.errors == ["row 1001, column S_SEX: 9 is not one of 1, 2 or 99"]
@@ -266,7 +268,6 @@ def test_import_too_large_and_too_many_rows(administration, world, client, staff
                                  "file": (io.BytesIO(data), "paper.csv")},
                            content_type="multipart/form-data", follow_redirects=True)
     assert b"too large" in response.data and count(Response) == 0
-    from climate.exports.importing import ImportFailed
     with pytest.raises(ImportFailed) as caught:
         import_responses(administration, "student", data, world.school_a, max_rows=50)
     assert "more than 50 rows" in caught.value.errors[0]
@@ -282,6 +283,10 @@ def test_import_needs_the_csrf_token(csrf_app, world):
     token = token.group(1) or token.group(2)
     client.post("/auth/sign-in", data={"email": world.staff1.email, "password": "correct horse battery staple",
                                        "csrf_token": token})
+    # Signing in starts a new CSRF secret: the page's token from before is no good any more.
+    page = client.get("/auth/password").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+    token = token.group(1) or token.group(2)
     data, _ = _paper_csv(admin, [["1", "2", "3", "4", "1", "7", "1", "0", "1"]])
     response = client.post(f"/exports/administrations/{admin.id}/import",
                            data={"group": "student", "school": str(world.school_a.id),
@@ -291,6 +296,102 @@ def test_import_needs_the_csrf_token(csrf_app, world):
                            data={"group": "student", "school": str(world.school_a.id), "csrf_token": token,
                                  "file": (io.BytesIO(data), "paper.csv")}, content_type="multipart/form-data")
     assert response.status_code == 303 and count(Response) == 1
+    [record] = db.session.scalars(select(ImportRecord)).all()
+    undo_url = f"/exports/administrations/{admin.id}/imports/{record.id}/undo"
+    assert client.post(undo_url).status_code == 400 and count(Response) == 1
+    page = client.get(f"/exports/administrations/{admin.id}").get_data(as_text=True)
+    token = re.search(r'/undo">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(undo_url, data={"csrf_token": token}).status_code == 303 and count(Response) == 0
+
+
+def _ten_rows(administration, first="1"):
+    return _paper_csv(administration, [[first, "2", "3", "4", str(1 + i % 4), "7", "1", "0", "1"] for i in range(10)])[0]
+
+
+def test_the_same_file_twice_is_refused_naming_the_earlier_import(administration, world, client, staff):
+    data = _ten_rows(administration)
+    url = f"/exports/administrations/{administration.id}/import"
+
+    def post():
+        return client.post(url, data={"group": "student", "school": str(world.school_a.id),
+                                      "file": (io.BytesIO(data), "paper.csv")}, content_type="multipart/form-data")
+    assert post().status_code == 303 and count(Response) == 10
+    before = count(Response), count(AccessCode), count(Answer)
+    response = post()
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "already imported" in body and world.staff1.email in body and f"{dt.datetime.utcnow():%Y-%m-%d}" in body
+    assert (count(Response), count(AccessCode), count(Answer)) == before
+    # the command line refuses it too, and names who imported it
+    with pytest.raises(ImportFailed) as caught:
+        import_responses(administration, "student", data, world.school_a)
+    assert world.staff1.email in str(caught.value)
+    [record] = db.session.scalars(select(ImportRecord)).all()
+    assert (record.n_rows, record.respondent_group, record.school_id, record.user_id, record.state) == (
+        10, "student", world.school_a.id, world.staff1.id, "imported")
+    assert record.sha256 == hashlib.sha256(data).hexdigest() and len(record.response_ids) == 10
+
+
+def test_concurrent_imports_of_one_file_store_it_once(administration, world, app):
+    data = _ten_rows(administration)
+    admin_id, school_id = administration.id, world.school_a.id
+    barrier, outcomes = threading.Barrier(4), []
+
+    def work():
+        with app.app_context():
+            admin = db.session.get(type(administration), admin_id)
+            school = db.session.get(type(world.school_a), school_id)
+            barrier.wait(timeout=30)
+            try:
+                outcomes.append(import_responses(admin, "student", data, school))
+            except ImportFailed as exc:
+                outcomes.append(str(exc))
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes, key=str)[0] == 10 and all("already imported" in o for o in outcomes if o != 10)
+    assert outcomes.count(10) == 1 and len(outcomes) == 4
+    assert count(Response) == 10 and count(ImportRecord) == 1
+
+
+def test_an_import_is_undone_exactly_until_the_administration_is_scored(administration, world, client, staff):
+    first, second = _ten_rows(administration), _ten_rows(administration, first="4")
+    import_responses(administration, "student", first, world.school_a)
+    import_responses(administration, "student", second, world.school_b)
+    old, new = db.session.scalars(select(ImportRecord).order_by(ImportRecord.id)).all()
+    kept, undone = set(new.response_ids), set(old.response_ids)
+    old_id, new_id, admin_id = old.id, new.id, administration.id
+    page = client.get(f"/exports/administrations/{admin_id}").get_data(as_text=True)
+    assert page.count("Undo this import") == 2 and "the command line" in page
+    response = client.post(f"/exports/administrations/{admin_id}/imports/{old_id}/undo", follow_redirects=True)
+    assert "10 students responses were deleted" in response.get_data(as_text=True)
+    assert set(db.session.scalars(select(Response.id))) == kept
+    assert count(Answer) == db.session.scalar(select(func.count()).select_from(Answer).where(
+        Answer.response_id.in_(kept))) > 0 and count(AccessCode) == 10
+    assert db.session.get(ImportRecord, old_id).state == "undone" and not undone & kept
+    # an undone file may be imported again
+    assert import_responses(db.session.get(type(administration), admin_id), "student", first, world.school_a) == 10
+    score_administration(db.session.get(type(administration), admin_id))
+    response = client.post(f"/exports/administrations/{admin_id}/imports/{new_id}/undo", follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "was not undone" in body and "scored on" in body and count(Response) == 20
+    assert "Undo this import" not in body and "cannot be undone" in body
+    other = create_administration(world.d1, "Other", dt.datetime(2030, 1, 1), dt.datetime(2030, 2, 1),
+                                  [world.school_a], ["student"])
+    db.session.commit()
+    assert client.post(f"/exports/administrations/{other.id}/imports/{new_id}/undo").status_code == 404
+
+
+def test_an_unterminated_quote_is_refused_naming_its_line(administration, world):
+    data = _ten_rows(administration).replace(b"\n1,2,3,4,3,", b'\n1,"2,3,4,3,', 1)
+    with pytest.raises(ImportFailed) as caught:
+        import_responses(administration, "student", data, world.school_a)
+    assert caught.value.errors[0].startswith("line 4: a quoted cell is never closed")
+    assert count(Response) == 0 and count(ImportRecord) == 0
 
 
 # --- round trip ------------------------------------------------------------------------------------

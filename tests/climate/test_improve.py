@@ -5,6 +5,7 @@ the whole path on simulated, scored administrations."""
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -136,6 +137,17 @@ def test_add_to_plan_creates_one_item_and_a_second_click_does_not_duplicate(clie
     item = items[0]
     assert (item.kind, item.ref, item.topics, item.respondent_group, item.administration_id, item.status) == (
         "recommendation", "least_favorable:student:discipline", ["discipline"], "student", scored.id, "planned")
+
+
+def test_adding_a_secure_item_says_so_in_one_sentence(client, auth, world, scored):
+    auth.sign_in("staff1@d1.example")
+    client.post(f"/improve/schools/{world.school_a.id}/sro", data=sro_form(**{"SEC_2_S2": "not_met"}))
+    text = default_guidance().criterion("SEC-2-S2").text
+    assert text.endswith(".")
+    page = text_of(add(client, world.school_a.id, "sro:SEC-2-S2", scored))
+    assert f"Added to the plan for Spring survey: SECURe SEC-2-S2: {text}" in page and ".." not in page
+    again = text_of(add(client, world.school_a.id, "sro:SEC-2-S2", scored))
+    assert f"SECURe SEC-2-S2: {text} Nothing was added." in again and ".." not in again
 
 
 def test_add_to_plan_refuses_a_key_that_is_not_recommended(client, auth, world, scored):
@@ -401,6 +413,93 @@ def test_monitoring_skips_an_administration_scored_with_other_calibrations(clien
     assert "268 -> 291" not in page and "once a later administration with the same calibration" in page
 
 
+def own(client, school_id, plan, **kw):
+    data = {"administration": plan.id, "title": "Restorative circles in every grade-7 advisory",
+            "topic": "discipline", "group": "student", "owner": "Ms. Rivera", "due_on": "2026-05-01",
+            "notes": "Two trained staff per grade."}
+    data.update(kw)
+    return client.post(f"/improve/schools/{school_id}/plan/own", data=data)
+
+
+def test_a_principal_adds_an_own_item_and_sees_it_measured_at_the_next_administration(
+        client, auth, world, scored, later_administration):
+    a = world.school_a.id
+    auth.sign_in("principal.a@d1.example")
+    response = own(client, a, scored)
+    assert response.status_code == 302
+    [item] = db.session.scalars(select(PlanItem)).all()
+    assert (item.kind, item.topics, item.respondent_group, item.administration_id, item.owner, item.due_on) == (
+        "own", ["discipline"], "student", scored.id, "Ms. Rivera", dt.date(2026, 5, 1))
+    assert item.ref.startswith("own:")
+    page = text_of(client.get(f"/improve/schools/{a}/plan"))
+    assert "Plan for Spring survey" in page and "Your own item; topics: Discipline (students)" in page
+    assert "once a later administration with the same calibration is scored" in page
+    store_run(later_administration, [cell(a, "discipline", 291.0)])
+    page = text_of(client.get(f"/improve/schools/{a}/plan"))
+    assert "Discipline (students): 268 -> 291, +23 (95% interval +9 to +37): improved" in page
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"title": "  "}, "Say what the item is"),
+    ({"title": "x" * 301}, "longer than 300 characters"),
+    ({"topic": "lunch"}, "Choose the survey topic"),
+    ({"group": "teachers"}, "Choose whose answers"),
+    ({"due_on": "soon"}, "is not a date"),
+    ({"administration": "999999"}, "Choose the administration"),
+])
+def test_an_own_item_with_a_problem_adds_nothing(client, auth, world, scored, bad, message):
+    auth.sign_in("principal.a@d1.example")
+    response = own(client, world.school_a.id, scored, **bad)
+    assert response.status_code == 400
+    body = text_of(response)
+    assert message in body and "Nothing was added" in body
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 0
+
+
+def test_another_schools_principal_cannot_add_own_items(client, auth, world, scored):
+    auth.sign_in("principal.b@d1.example")
+    assert own(client, world.school_a.id, scored).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 0
+
+
+def test_plans_belong_to_an_administration_and_items_carry_forward(client, auth, world, scored,
+                                                                   later_administration):
+    a = world.school_a.id
+    later_id, scored_id = later_administration.id, scored.id
+    store_run(later_administration, [cell(a, "discipline", 262.0)])
+    auth.sign_in("principal.a@d1.example")
+    ref = "least_favorable:student:discipline"
+    add(client, a, ref, scored)
+    # the same recommendation from the later administration goes into that year's plan
+    page = text_of(add(client, a, ref, later_administration))
+    assert "Added to the plan for Next year" in page
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 2
+    assert "Already in the plan for Next year" in text_of(add(client, a, ref, later_administration))
+    db.session.execute(PlanItem.__table__.delete().where(PlanItem.administration_id == later_id))
+    db.session.commit()
+    [first] = db.session.scalars(select(PlanItem)).all()
+    first.status, first.owner = "in_progress", "Mr. Chen"
+    db.session.commit()
+    first_id = first.id
+    page = client.get(f"/improve/schools/{a}/plan").get_data(as_text=True)
+    assert f"/plan/{first_id}/carry" in page and "Carry forward to Next year" in page
+    response = client.post(f"/improve/schools/{a}/plan/{first_id}/carry")
+    assert response.status_code == 302
+    carried = db.session.scalar(select(PlanItem).where(PlanItem.administration_id == later_id))
+    assert (carried.carried_from_id, carried.ref, carried.status, carried.owner, carried.topics) == (
+        first_id, ref, "in_progress", "Mr. Chen", ["discipline"])
+    page = text_of(client.get(f"/improve/schools/{a}/plan"))
+    assert "Carried forward from the plan for Spring survey" in page
+    assert f"/plan/{first_id}/carry" not in client.get(f"/improve/schools/{a}/plan").get_data(as_text=True)
+    # carrying twice adds nothing; the last plan has nowhere to go
+    again = client.post(f"/improve/schools/{a}/plan/{first_id}/carry", follow_redirects=True)
+    assert "already in the plan for Next year" in text_of(again)
+    last = client.post(f"/improve/schools/{a}/plan/{carried.id}/carry", follow_redirects=True)
+    assert "no later administration" in text_of(last)
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 2
+    assert db.session.get(PlanItem, first_id).administration_id == scored_id
+
+
 # --------------------------------------------------------------------------- overview
 
 
@@ -438,7 +537,10 @@ def test_simulated_scored_administrations_give_recommendations_and_monitoring(cl
     body = text_of(page)
     keys = re.findall(r'name="ref" value="([^"]+)"', page.get_data(as_text=True))
     assert keys, "simulated schools have one clearly weak topic, so something is recommended"
-    assert "Evidence:" in body and "Quick Guide steps" in body
+    assert "Evidence:" in body and "Steps these point to" in body and "Why these steps:" in body
+    # each step is listed once on the page, however many recommendations point to it
+    listed = re.findall(r'<li id="step-([^"]+)"', page.get_data(as_text=True))
+    assert listed and len(listed) == len(set(listed))
     topical = [k for k in keys if k.split(":")[0] in ("least_favorable", "subgroup_gap", "decline")]
     for key in topical[:2]:
         add(client, world.school_a.id, key, administration)
@@ -466,21 +568,29 @@ def test_demo_improvement_seed_is_idempotent_and_shows_monitoring(app, client, a
                               seed_improvement, seed_scores)
     from climate.models import School
 
-    seed_district()
-    seed_administrations()
-    seed_scores()
+    _, passwords = seed_district()
+    accounts = (Path(app.instance_path) / "demo-accounts.txt").read_text()
+    assert f"{PRINCIPAL_EMAIL} {passwords[PRINCIPAL_EMAIL]}  principal of Cedar Middle" in accounts
+    assert "district staff" in accounts and _read_passwords() == passwords
+    seeded = seed_administrations()
+    assert any("simulated respondents (students, staff and parents" in line for line in seeded)
+    scored = seed_scores()
+    assert len(scored) == 2 and all("students and staff with scale scores" in line
+                                    and "parents get no scale scores" in line for line in scored)
     first = seed_improvement()
-    assert any("action plan with 3 items" in line for line in first)
+    assert any("action plan with 4 items" in line and "own" in line for line in first)
     second = seed_improvement()
     assert not any("added" in line or "scored" in line for line in second)
     cedar = db.session.scalar(select(School).where(School.name == "Cedar Middle"))
     items = db.session.scalars(select(PlanItem).where(PlanItem.school_id == cedar.id)).all()
-    assert len(items) == 3 and {i.status for i in items} == {"in_progress", "done"}
+    assert len(items) == 4 and {i.status for i in items} == {"in_progress", "done"}
+    assert [i.kind for i in items].count("own") == 1
     assert db.session.scalar(select(func.count()).select_from(SroAssessment)) == 1
     assert db.session.scalar(select(func.count()).select_from(ScoringRun)) == 2
     auth.sign_in(PRINCIPAL_EMAIL, _read_passwords()[PRINCIPAL_EMAIL])
     plan = text_of(client.get(f"/improve/schools/{cedar.id}/plan"))
-    assert plan.count("Change from Spring 2025 to Spring 2026") == 3
+    assert plan.count("Change from Spring 2025 to Spring 2026") == 4
+    assert re.search(r"Relationships \(students\): \d+ -> \d+, [+-]\d+ \(95% interval", plan)
     assert re.search(r"\d+ -> \d+, [+-]\d+ \(95% interval [+-]\d+ to [+-]\d+\)", plan)
     page = text_of(client.get(f"/improve/schools/{cedar.id}"))
     assert "(Not met)" in page and "This school's own checklist applies" in page

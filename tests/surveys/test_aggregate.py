@@ -50,7 +50,8 @@ def test_score_cell_format_and_statistics(data):
     assert np.isclose(c["se"], se)
     q = stats.t.ppf(0.975, x.size - 1)
     assert np.isclose(c["ci_low"], x.mean() - q * se) and np.isclose(c["ci_high"], x.mean() + q * se)
-    lv = [(x < 300).mean(), ((x >= 300) & (x <= 400)).mean(), (x > 400).mean()]
+    shown = np.round(x)  # levels follow the whole-point score a reader sees (PUBLISHED_DECIMALS = 0)
+    lv = [(shown < 300).mean(), ((shown >= 300) & (shown <= 400)).mean(), (shown > 400).mean()]
     assert np.allclose(c["pct_levels"], np.array(lv) * 100)
     assert c["level"] == "favorable"
     d = find(cells, school_id=None, measure="engagement", subgroup=None, subgroup_value=None)
@@ -94,8 +95,8 @@ def test_item_cells(data):
     assert c["counts"] == counts and c["n"] == sum(counts)
     assert np.isclose(sum(c["pct"]), 100)
     assert np.isclose(c["pct_favourable"], 100 * (counts[2] + counts[3]) / sum(counts))
-    sup = [c for c in cells if c["suppressed"]]
-    assert sup and all(c["counts"] is None and c["n"] is None for c in sup)
+    # cells come ungated: the app hides small groups through its disclosure gate
+    assert not any(c["suppressed"] for c in cells)
 
 
 def test_input_validation(data):
@@ -106,5 +107,3 @@ def test_input_validation(data):
         score_cells(scores, ["a"], "topic", "student", school, sub)
     with pytest.raises(ValueError):
         score_cells(scores, ["a", "b"], "item", "student", school, sub)
-    with pytest.raises(ValueError):
-        item_cells(codes, ["a", "b", "c"], "student", school, sub, min_n=4)

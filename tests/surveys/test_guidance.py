@@ -42,7 +42,7 @@ def test_shipped_guidance_loads(g):
 def test_improvement_md_pairings(g):
     names = lambda t: " ".join(s.name.lower() for s in g.topic(t).strategies)  # noqa: E731
     d = names("discipline")
-    assert "positive behavioural supports" in d and "restorative" in d and "social-emotional" in d
+    assert "positive behavioral supports" in d and "restorative" in d and "social-emotional" in d
     assert "environmental design" in names("physical_safety")
     assert "environmental design" in names("physical_environment")
     assert "advisory" in names("relationships") and "mentoring" in names("relationships")

@@ -174,6 +174,20 @@ def test_bad_input():
         estimate_theta(np.zeros((2, 3), np.int8), D[:3], method="map")
 
 
+def test_nan_and_fractional_codes_are_refused_naming_the_item():
+    # cast to int8, NaN would become 0 (the least favourable answer) and 2.5 would become 2
+    for bad, shown in ((np.nan, "nan"), (2.5, "2.5"), (np.inf, "inf")):
+        r = np.array([[0, 1, 2], [1, bad, 3]])
+        with pytest.raises(ValueError, match=f"whole numbers.*item S_B has {shown} for respondent 1"):
+            estimate_theta(r, D[:3], item_names=["S_A", "S_B", "S_C"])
+        with pytest.raises(ValueError, match="item column 1 has"):
+            estimate_theta(r, D[:3])
+    with pytest.raises(ValueError, match="item S_C has others"):
+        estimate_theta(np.array([[0, 1, 7]]), D[:3], item_names=["S_A", "S_B", "S_C"])
+    whole = estimate_theta(np.array([[0.0, 1.0, -1.0]]), D[:3], min_answered=1).theta
+    assert whole[0] == estimate_theta(np.array([[0, 1, -1]], np.int8), D[:3], min_answered=1).theta[0]
+
+
 def test_dtype_and_empty():
     r = np.array([[0, 1, 2, 3, 2]], dtype=np.int64)
     a = estimate_theta(r, D[:5]).theta

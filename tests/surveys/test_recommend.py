@@ -4,7 +4,8 @@ import re
 import pytest
 
 from surveys.guidance import load_guidance
-from surveys.recommend import Recommendation, recommend, sro_action_items
+from surveys.recommend import (RULE_STEPS, STEP_REASONS, Recommendation, recommend, sro_action_items,
+                               steps_to_recommendations)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_least_favorable_fires_with_strategies_and_as4(g):
                                  "Favorable range (below 300).")
     assert r.strategies[:3] == ("DIS-U1", "DIS-U2", "DIS-U3") and "DIS-T1" in r.strategies
     assert r.steps and all(s.startswith("AS4-") for s in r.steps)
-    assert r.severity == pytest.approx(1 + 38 / 50)
+    assert r.severity == pytest.approx(38 / (1.96 * 5.6) * 40 / (40 + 30))
     assert r.numbers["mean"] == 262
 
 
@@ -64,6 +65,38 @@ def test_least_favorable_severity_grows_with_distance(g):
     recs = recommend([cell("student", "discipline", 290), cell("student", "bullying", 220)], guidance=g)
     assert [r.topic for r in recs] == ["bullying", "discipline"]
     assert recs[0].severity > recs[1].severity
+
+
+def test_large_clear_deficit_outranks_tiny_group_with_wide_interval(g):
+    # 10 noninstructional staff at 200 with an 80-point interval vs 400 students at 275 (+-6)
+    tiny = cell("noninstructional_staff", "discipline", 200, se=40 / 1.96, n=10)
+    large = cell("student", "bullying", 275, se=3.0, n=400)
+    recs = recommend([tiny, large], guidance=g)
+    assert [r.key for r in recs] == ["least_favorable:student:bullying",
+                                     "least_favorable:noninstructional_staff:discipline"]
+    assert recs[1].severity == pytest.approx(100 / 40 * 10 / 40)
+    # the same tiny group's score with a narrow interval would rank first: width and n both count
+    narrow = recommend([cell("noninstructional_staff", "discipline", 200, se=3.0, n=400), large], guidance=g)
+    assert narrow[0].group == "noninstructional_staff"
+
+
+def test_severity_is_zero_without_an_interval(g):
+    [r] = recommend([cell("student", "discipline", 250) | {"se": None, "ci_low": None, "ci_high": None}],
+                    guidance=g)
+    assert r.severity == 0
+
+
+def test_steps_are_listed_once_with_the_recommendations_pointing_to_them(g):
+    recs = recommend([cell("student", "discipline", 230), cell("student", "bullying", 280),
+                      cell("student", "physical_safety", 270, 5, "grade", "9"),
+                      cell("student", "physical_safety", 330, 5, "grade", "10")], guidance=g)
+    grouped = steps_to_recommendations(recs)
+    step_ids = [s for s, _ in grouped]
+    assert len(step_ids) == len(set(step_ids)) == len({s for r in recs for s in r.steps})
+    as4_1 = dict(grouped)["AS4-1"]
+    assert [r.key for r in as4_1] == [r.key for r in recs if r.kind == "least_favorable"]
+    assert step_ids[0] == recs[0].steps[0]
+    assert set(STEP_REASONS) == {r for r in RULE_STEPS}
 
 
 def test_least_favorable_quotes_visible_district_only(g):
@@ -198,10 +231,10 @@ def test_low_response_parent_threshold(g):
 
 def test_ranking_and_determinism(g):
     cells = [
-        cell("student", "discipline", 230, 5),                     # 1 + 70/50 = 2.4
-        cell("student", "bullying", 290, 5),                       # 1.2
+        cell("student", "discipline", 230, 5),                     # 70 / 9.8 * 40/70 = 4.08
+        cell("student", "bullying", 290, 5),                       # 0.58
         cell("student", "physical_safety", 270, 5, "grade", "9"),
-        cell("student", "physical_safety", 330, 5, "grade", "10"),  # gap near bound 60-13.9 -> ~1.42
+        cell("student", "physical_safety", 330, 5, "grade", "10"),  # gap 60 / 14.1 * 40/70 = 2.43
         cell("instructional_staff", "discipline", 230, 5),         # same severity as student discipline
     ]
     recs = recommend(cells, response_rates={"student": (100, 400)}, guidance=g)  # 0.5 + 2*0.5 = 1.5
@@ -209,7 +242,7 @@ def test_ranking_and_determinism(g):
     assert sev == sorted(sev, reverse=True)
     assert [r.key for r in recs][:2] == ["least_favorable:student:discipline",
                                          "least_favorable:instructional_staff:discipline"]
-    assert [r.kind for r in recs][2:] == ["low_response", "subgroup_gap", "least_favorable"]
+    assert [r.kind for r in recs][2:] == ["subgroup_gap", "low_response", "least_favorable"]
     again = recommend(list(reversed(cells)), response_rates={"student": (100, 400)}, guidance=g)
     assert [r.key for r in again] == [r.key for r in recs]
     assert len({r.key for r in recs}) == len(recs)

@@ -1,0 +1,100 @@
+"""The disclosure gate (climate/disclosure.py): scoring stores results only through it, re-scores are
+frozen revisions, and pages show nothing of a hidden cell.  The policy's own cases (issue 11) are
+tested in tests/surveys/test_disclosure.py."""
+import re
+
+import pytest
+
+from climate import results
+from climate.extensions import db
+from climate.models import GroupResult, ScoringRun
+from climate.scoring import score_administration
+from climate.simulate import simulate_administration
+from surveys.suppression import NUMBER_KEYS
+
+COUNTS = {"student": (160, 90), "instructional_staff": (25, 18), "parent": (40, 6)}
+
+
+@pytest.fixture
+def scored(administration, world):
+    counts = {(school.id, group): n for group, ns in COUNTS.items() for school, n in zip(
+        (world.school_a, world.school_b), ns)}
+    simulate_administration(administration, counts, seed=7)
+    return administration, score_administration(administration)
+
+
+def test_hidden_cells_are_stored_without_numbers_and_with_an_honest_label(scored):
+    _, run = scored
+    assert run.revision == 1 and run.published_at is not None and run.audit_message == "Disclosure audit passed."
+    cells = results.cells(run, subgroup=True) + results.cells(run)
+    hidden = [c for c in cells if c["suppressed"]]
+    assert hidden and all(c[k] is None for c in hidden for k in NUMBER_KEYS if k in c)
+    for c in hidden:
+        assert c["reason"] in ("fewer", "complement", "revision") and c["label"]
+        if c["reason"] == "fewer":
+            assert c["label"] == f"Fewer than {run.min_n} respondents"
+    shown = [c for c in cells if not c["suppressed"] and c["mean"] is not None]
+    assert shown and all(c["mean"] == round(c["mean"]) for c in shown)  # whole scale points
+
+
+def test_rescore_after_one_import_is_a_new_revision_hiding_the_changed_cells(scored, world, client, auth):
+    administration, run1 = scored
+    run1_id = run1.id
+    before = {(c["school_id"], c["group"], c["measure"], c["subgroup"], c["subgroup_value"]): c
+              for c in results.cells(run1, subgroup=True) + results.cells(run1)}
+    simulate_administration(administration, {(world.school_a.id, "student"): 1}, seed=99)
+    run2 = score_administration(administration)
+    assert run2.revision == 2 and run2.is_current
+    after = results.cells(run2, school_id=world.school_a.id, group="student")
+    school_total = next(c for c in after if c["measure_kind"] == "domain")
+    assert school_total["suppressed"] and school_total["reason"] == "revision"
+    assert "changed by fewer than" in school_total["label"]
+    # the first revision is still stored as it was, and still shown when asked for
+    old = db.session.get(ScoringRun, run1_id)
+    assert old.revision == 1 and not old.is_current
+    again = {(c["school_id"], c["group"], c["measure"], c["subgroup"], c["subgroup_value"]): c
+             for c in results.cells(old, subgroup=True) + results.cells(old)}
+    assert again == before
+    auth.sign_in("staff1@d1.example")
+    html = client.get(f"/reports/schools/{world.school_a.id}?revision=1").get_data(as_text=True)
+    assert "Results revision 1, published" in html
+    shown_old = before[(world.school_a.id, "student", school_total["measure"], None, None)]
+    assert not shown_old["suppressed"] and f">{shown_old['n']}<" in html.replace(" ", "")
+    html2 = client.get(f"/reports/schools/{world.school_a.id}").get_data(as_text=True)
+    assert "Results revision 2, published" in html2
+    assert client.get(f"/reports/schools/{world.school_a.id}?revision=7").status_code == 404
+
+
+def test_pages_show_no_number_of_a_hidden_cell(scored, world, client, auth):
+    """Walk the school, topic and parent pages: a hidden cell's row shows its label, never a number."""
+    administration, run = scored
+    auth.sign_in("staff1@d1.example")
+    for school in (world.school_a, world.school_b):
+        pages = [f"/reports/schools/{school.id}", f"/reports/schools/{school.id}/print",
+                 f"/reports/schools/{school.id}/parents"]
+        pages += [f"/reports/schools/{school.id}/topics/{t}" for t in ("relationships", "emotional_safety")]
+        for url in pages:
+            html = client.get(url).get_data(as_text=True)
+            assert "Suppressed (fewer than" not in html, url
+            for row in re.findall(r'<tr data-value="[^"]*">.*?</tr>', html, re.S):
+                if 'class="suppressed"' in row:
+                    assert not re.search(r">\s*\d+\s*<", row), (url, row)
+    hidden = db.session.query(GroupResult).filter(GroupResult.scoring_run_id == run.id,
+                                                  GroupResult.suppressed.is_(True)).count()
+    assert hidden
+
+
+def test_demo_cedar_middle_shows_female_and_grade_7(app):
+    from sqlalchemy import select
+
+    from climate.commands.demo_data import seed_administrations, seed_district, seed_scores
+    from climate.models import Administration, School
+    seed_district()
+    seed_administrations()
+    seed_scores()
+    cedar = db.session.scalar(select(School).where(School.name == "Cedar Middle"))
+    administration = db.session.scalar(select(Administration).where(Administration.name == "Spring 2026"))
+    run = results.current_run(administration.id)
+    cells = {(c["subgroup"], c["subgroup_value"]): c for c in results.cells(
+        run, school_id=cedar.id, group="student", measure="emotional_safety", subgroup=True)}
+    assert not cells[("sex", "1")]["suppressed"] and not cells[("grade", "7")]["suppressed"]
