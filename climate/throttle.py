@@ -22,7 +22,7 @@ import math
 import time
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, false, or_, select, text, update
+from sqlalchemy import and_, case, delete, false, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
