@@ -8,7 +8,7 @@
 
 One run measures (issue 13):
 1. baselines, same run, same client: requests/s and server CPU per request of the static CSS file,
-   of GET /s (the code form), of a survey page view (GET /s/<code>/p/<n>) and of a page save (POST),
+   of GET /s (the code form), of a survey page view (GET /s/p/<n>, the session names the response) and of a page save (POST),
    with the ratios save / GET /s and view / GET /s (targets 2x and 1.5x). Server CPU is the gunicorn
    workers' utime+stime from /proc (plus the PostgreSQL backends' of this database), read before and
    after a fixed number of requests: the load generator shares the cores, so CPU per request is the
@@ -370,8 +370,8 @@ class Browser:
     """One respondent's browser: a cookie jar, and either one keep-alive connection or one
     connection per page visit (the POST and the GET it redirects to)."""
 
-    def __init__(self, port: int, rec: Recorder, keep_alive: bool):
-        self.port, self.rec, self.keep_alive = port, rec, keep_alive
+    def __init__(self, port: int, rec: Recorder, keep_alive: bool, code: str = "-"):
+        self.port, self.rec, self.keep_alive, self.code = port, rec, keep_alive, code
         self.cookies: dict[str, str] = {}
         self.conn = Conn(port)
 
@@ -381,8 +381,7 @@ class Browser:
                                                        REQUEST_TIMEOUT)
         self.rec.add(kind_of(method, path), started, time.perf_counter() - started)
         if "x-upstream" in headers:
-            self.rec.upstreams.setdefault(path.split("/")[2] if path.startswith("/s/") else "-", set()).add(
-                headers["x-upstream"])
+            self.rec.upstreams.setdefault(self.code, set()).add(headers["x-upstream"])
         return status, headers, body
 
     async def visit(self, method, path, form=None):
@@ -456,7 +455,7 @@ def expect(cond: bool, what: str):
         raise WalkError(what)
 
 
-PAGE_PATH = re.compile(r"^/s/[^/]+/p/(\d+)$")
+PAGE_PATH = re.compile(r"^/s/p/(\d+)$")
 
 
 async def save(browser: Browser, ledger: Ledger, code: str, path: str, body: bytes):
@@ -493,7 +492,7 @@ async def walk(browser: Browser, code: str, ledger: Ledger, think):
     expect(status == 200 and path.endswith("/review"), f"after the last page: {status} {path}")
     await think()
     ledger.unconfirmed.add(code)
-    out = await browser.visit("POST", f"/s/{code}/submit", [("csrf_token", token(body))])
+    out = await browser.visit("POST", "/s/submit", [("csrf_token", token(body))])
     expect(out[0][0] == 302 and out[-1][1].startswith("/s/thanks") and out[-1][0] == 200,
            f"submit: {[(s, p) for s, p, _ in out]}")
     ledger.submitted.add(code)
@@ -518,7 +517,7 @@ async def consent_pool(port: int, codes: list[str], ledger: Ledger, rec: Recorde
     walks every page once, so the page structure is known."""
     pool = []
     for i, code in enumerate(codes):
-        b = Browser(port, rec, keep_alive=True)
+        b = Browser(port, rec, keep_alive=True, code=code)
         out = await b.visit("GET", f"/s/{code}")
         out = await b.visit("POST", out[-1][1], [("csrf_token", token(out[-1][2])), ("choice", "yes")])
         ledger.consented.add(code)
@@ -562,7 +561,7 @@ async def baselines(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter
     plain = [Browser(port, rec, keep_alive=True) for _ in range(concurrency)]
     page_cache: dict[int, bytes] = {}
     for number in pages:
-        page_cache[number] = (await pool[0][0].visit("GET", f"/s/{pool[0][1]}/p/{number}"))[0][2]
+        page_cache[number] = (await pool[0][0].visit("GET", f"/s/p/{number}"))[0][2]
 
     async def static(c, i):
         return (await plain[c].request("GET", "/static/climate.css"))[0]
@@ -572,14 +571,14 @@ async def baselines(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter
 
     async def view(c, i):
         b, code, _ = pool[c % len(pool)]
-        return (await b.request("GET", f"/s/{code}/p/{pages[i % len(pages)]}"))[0]
+        return (await b.request("GET", f"/s/p/{pages[i % len(pages)]}"))[0]
 
     async def post(c, i):
         b, code, tok = pool[c % len(pool)]
         number = pages[i % len(pages)]
         answers = answers_for(code, page_items(page_cache[number]))
         ledger.uncertain.add((code, number))
-        status = (await b.request("POST", f"/s/{code}/p/{number}",
+        status = (await b.request("POST", f"/s/p/{number}",
                                   [("csrf_token", tok), ("action", "next"), *((k, str(v)) for k, v in answers.items())]))[0]
         if status == 302:
             ledger.pages[(code, number)] = answers
@@ -667,7 +666,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
             await asyncio.sleep(delay)
 
         await asyncio.sleep(max(0.0, arrive - loop.time()))
-        browser = Browser(port, rec, keep_alive)
+        browser = Browser(port, rec, keep_alive, code)
         try:
             await walk(browser, code, ledger, pause)
             done["submitted"] += 1

@@ -3,14 +3,14 @@
     python bench/profile_survey_load.py [--requests 300]     # PostgreSQL climate_load, or DATABASE_URL
 
 In one process against PostgreSQL (no HTTP server, so only the app's own cost): for GET /s, a page
-view (GET /s/<code>/p/<n>) and a page save (POST), it
-1. lists the SQL statements of one request, counted by a `before_cursor_execute` listener, plus
-   the pool pre-ping round trips (`pool_pre_ping` pings on every checkout, below the cursor events);
+view (GET /s/p/<n>: the signed session names the response) and a page save (POST), it
+1. lists the SQL statements of one request, counted by a `before_cursor_execute` listener, and the
+   pool checkouts (each would cost a pre-ping round trip with DATABASE_PRE_PING=1);
 2. measures CPU and wall time per request without a profiler;
 3. profiles --requests requests with cProfile and splits their time by part: the libraries by
    file (SQLAlchemy ORM, SQLAlchemy Core, psycopg with the PostgreSQL waits, Jinja, WTForms and
-   CSRF, ...) and the app's own steps by cumulative time (throttle read, code/survey load,
-   answers read, save, render, CSRF, session).
+   CSRF, ...) and the app's own steps by cumulative time (state read, page model, save guard,
+   upsert, render, CSRF, session).
 """
 from __future__ import annotations
 
@@ -45,13 +45,15 @@ LIBRARIES = [  # (part, path fragment), first match wins
     ("app: surveys/", str(ROOT / "surveys")),
 ]
 STEPS = [  # (step, file fragment, function name): cumulative time
-    ("code-entry throttle read (throttle.blocked_for)", "climate/throttle.py", "blocked_for"),
-    ("code + administration + response load (progress.load)", "climate/respond/progress.py", "load"),
-    ("pinned instrument lookup (progress._pinned)", "climate/respond/progress.py", "_pinned"),
-    ("pages of the survey (progress.survey_pages)", "climate/respond/progress.py", "survey_pages"),
-    ("answers read (progress.answers_of)", "climate/respond/progress.py", "answers_of"),
-    ("page save (progress.save_page)", "climate/respond/progress.py", "save_page"),
-    ("page view build: item list + render (display.render_page)", "climate/respond/display.py", "render_page"),
+    ("code-entry throttle claim (throttle.claim; entry only)", "climate/throttle.py", "claim"),
+    ("respondent state + answers, one SELECT (progress.state)", "climate/respond/progress.py", "state"),
+    ("page model lookup (model.survey_model)", "climate/respond/model.py", "survey_model"),
+    ("save guard UPDATE ... RETURNING (progress.lock_for_save)", "climate/respond/progress.py", "lock_for_save"),
+    ("page upsert + commit (progress.store_page)", "climate/respond/progress.py", "store_page"),
+    ("posted form: build, tamper check, validate (forms.PageForm)", "climate/respond/forms.py", "tampered"),
+    ("page view build: cached item fragments + render (display.render_page)", "climate/respond/display.py",
+     "render_page"),
+    ("item fragment (model.ItemModel.html)", "climate/respond/model.py", "html"),
     ("render_template (Jinja)", "flask/templating.py", "render_template"),
     ("CSRF validate (flask_wtf.csrf.protect)", "flask_wtf/csrf.py", "protect"),
     ("CSRF token for the page (generate_csrf)", "flask_wtf/csrf.py", "generate_csrf"),
@@ -89,10 +91,10 @@ def main():
     client = app.test_client()
     code = codes[0]
     body = client.get(f"/s/{code}", follow_redirects=True).data
-    resp = client.post(f"/s/{code}/consent", data={"csrf_token": token(body), "choice": "yes"}, follow_redirects=True)
+    resp = client.post("/s/consent", data={"csrf_token": token(body), "choice": "yes"}, follow_redirects=True)
     pages = []
     path = resp.request.path
-    while re.match(r"^/s/[^/]+/p/\d+$", path):
+    while re.match(r"^/s/p/\d+$", path):
         body = resp.data
         pages.append((path, page_items(body)))
         form = {"csrf_token": token(body), "action": "next", **{k: str(v) for k, v in
@@ -129,7 +131,7 @@ def main():
         statements.clear()
         pings[0] = 0
         run(3)
-        print(f"## {name}: {len(statements)} statements + {pings[0]} pool pre-ping (SELECT 1) per request")
+        print(f"## {name}: {len(statements)} statements, {pings[0]} pool checkout(s) per request")
         for s in statements:
             print("   ", " ".join(s.split())[:220])
         n = args.requests

@@ -130,12 +130,16 @@ class User(UserMixin, db.Model):
 
 
 class Throttle(db.Model):
-    """Failed attempts per key (sign-in e-mail, client fingerprint): shared by every worker."""
+    """Counted attempts per key (sign-in account and client, code-entry client), shared by every
+    worker. Times are epoch seconds so the atomic upserts of `climate.throttle` do their
+    arithmetic in SQL alike on SQLite and PostgreSQL."""
     __tablename__ = "throttle"
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    window_start: Mapped[float] = mapped_column(Float)
+    blocked_until: Mapped[float] = mapped_column(Float)  # no attempt is evaluated before it
+    last_value: Mapped[str | None] = mapped_column(String(16))  # keyed digest of the last counted value
+    last_at: Mapped[float] = mapped_column(Float)
 
 
 # --- administrations, access codes, responses ---------------------------------------------

@@ -54,21 +54,26 @@ def authenticate(email: str, password: str, client: str) -> SignIn:
     """Check an e-mail and password. Failures count against both the account and the client
     address; either one blocked refuses the attempt without checking the password."""
     email = email.strip().lower()
-    account_key = throttle.throttle_key("signin", email)
+    # The lockout counts per account and client, so a stranger's guesses cannot lock the owner
+    # out of their own computer; the client key slows spraying over many accounts, the account
+    # key (a much higher limit) guessing one account from many addresses.
+    pair_key = throttle.throttle_key("signin", f"{email}\n{client}")
     client_key = throttle.throttle_key("signin-client", client)
-    wait = max(throttle.blocked_for(account_key), throttle.blocked_for(client_key))
+    account_key = throttle.throttle_key("signin-account", email)
+    wait = max(throttle.wait_for(key) for key in (pair_key, client_key, account_key))
     if wait:
         minutes = max(1, round(wait / 60))
         return SignIn(None, f"Too many failed sign-ins. Please wait about {minutes} minute"
                             f"{'s' if minutes != 1 else ''} and try again.", 429)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None and user.active and user.check_password(password):
-        throttle.clear(account_key)
+        throttle.clear(pair_key)
         return SignIn(user)
     if user is None:
         _dummy_check(password)
     cfg = current_app.config
-    for key, limit in ((account_key, cfg["SIGNIN_MAX_FAILURES"]), (client_key, cfg["SIGNIN_MAX_FAILURES"] * 4)):
+    base = cfg["SIGNIN_MAX_FAILURES"]
+    for key, limit in ((pair_key, base), (client_key, base * 4), (account_key, base * 20)):
         throttle.record_failure(key, limit, cfg["SIGNIN_BLOCK_SECONDS"])
     return SignIn(None, "That e-mail and password do not match an account.", 401)
 

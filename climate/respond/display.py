@@ -1,18 +1,15 @@
 """How respondent pages are shown: in the respondent's language with a switch to the other one,
-friendly messages, and a question page's items with their choices."""
+the school's name, friendly messages, and a question page from its pre-built page model."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from surveys.instruments import BackgroundItem, CustomItem
-
 from ..extensions import db
 from ..labels import topic_label
-from .forms import PageForm
 
 LANGUAGES = {"en": "English", "es": "Español"}
 
@@ -22,20 +19,18 @@ def lang() -> str:
     return locale.language if locale and locale.language in LANGUAGES else "en"
 
 
-def _lang_url(target: str) -> str:
-    other = "es" if lang() == "en" else "en"
-    return f"{target}?{urlencode({'lang': other})}"
-
-
 def render(template: str, status: int = 200, form_id: str | None = None, lang_target: str | None = None, **context):
     """Render a respondent page with its language and the switch to the other language: a submit
-    button of the page's form when there is one (so the choices made are saved first), else a link."""
+    button of the page's form when there is one (so the choices made are saved first), else a link.
+    The school is named when the request knows it (`g.school_name`)."""
     current = lang()
     other = "es" if current == "en" else "en"
     if lang_target is None:
         lang_target = request.path if request.method == "GET" else url_for("respond.enter_code")
+    context.setdefault("school_name", g.get("school_name"))
     return render_template(template, page_lang=current, other_lang=other, other_lang_name=LANGUAGES[other],
-                           lang_form_id=form_id, lang_url=_lang_url(lang_target), **context), status
+                           lang_form_id=form_id, lang_url=f"{lang_target}?{urlencode({'lang': other})}",
+                           **context), status
 
 
 def message(title: str, text: str, status: int, link: bool = True):
@@ -55,6 +50,13 @@ def already_submitted():
                    200, link=False)
 
 
+def closed_message(saving: bool):
+    """The administration closed (or the code stopped working) while the respondent was in it."""
+    text = _("This survey is closed now, so the answers on this page could not be saved. The answers you saved "
+             "on earlier pages are kept.") if saving else _("This survey is closed now. The answers you saved are kept.")
+    return message(_("This survey is closed"), text, 409 if saving else 404, link=False)
+
+
 def page_title(page, language: str) -> str:
     if page.kind == "topic":
         return topic_label(page.topic, language)
@@ -62,28 +64,12 @@ def page_title(page, language: str) -> str:
             "background": _("About you")}[page.kind]
 
 
-def choices(item, language: str) -> list[tuple[int, str]]:
-    """(stored value, label) of each choice, in display order."""
-    if isinstance(item, BackgroundItem):
-        return [(o.value, o.label.get(language) or o.label["en"]) for o in item.options]
-    if isinstance(item, CustomItem):
-        return [(i, o.get(language) or o["en"]) for i, o in enumerate(item.options, start=1)]
-    labels = item.scale.labels.get(language) or item.scale.labels["en"]
-    return list(zip(item.values, labels))
-
-
-def render_page(survey, page, form: PageForm, answers: dict[str, int], problems=()):
+def render_page(model, page, answers: dict[str, int], problems=()):
+    """A question page: the items' cached fragments with the stored (or posted) choices checked.
+    It needs no form object: the CSRF token is the template's `csrf_token()`."""
     language = lang()
-    items = []
-    for item in page.items:
-        stored = answers.get(item.id)
-        multiple = isinstance(item, BackgroundItem) and item.multiple
-        if multiple:
-            chosen = set(item.selected(stored)) if stored else set()
-        else:
-            chosen = {stored} if stored is not None else set()
-        items.append({"id": item.id, "text": item.text.get(language) or item.text["en"], "multiple": multiple,
-                      "choices": choices(item, language), "chosen": chosen, "problem": item.id in problems})
-    return render("respond/page.html", form_id="page-form", survey=survey, page=page, items=items,
-                  heading=page_title(page, language), form=form, problems=problems,
-                  lang_target=url_for("respond.page", code=survey.code.code, number=page.number))
+    items = [item.html(language, n, item.chosen(answers.get(item.id)), item.id in problems)
+             for n, item in enumerate(page.items, start=1)]
+    return render("respond/page.html", form_id="page-form", page=page, total=model.total, items=items,
+                  heading=page_title(page, language), problems=problems,
+                  lang_target=url_for("respond.page", number=page.number))

@@ -3,8 +3,6 @@ value sent twice, a value off the scale, text); the routes answer such a post wi
 nothing."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
@@ -14,7 +12,7 @@ from surveys.instruments import BackgroundItem, Page
 
 # Keys every respondent form may carry once besides its questions.
 FORM_KEYS = ("csrf_token", "action")
-ACTIONS = ("next", "back", "review", "lang-en", "lang-es")
+ACTIONS = ("next", "back", "review", "leave", "lang-en", "lang-es")
 
 
 class CodeForm(FlaskForm):
@@ -27,6 +25,12 @@ class OneValueField(StringField):
     def pre_validate(self, form):
         if len(self.raw_data or ()) != 1:
             raise StopValidation("Send exactly one value.")
+
+
+class OpenLinkForm(FlaskForm):
+    """An open link opened again in a browser that started a survey from it: go on with that
+    one, or start a new one for someone else."""
+    choice = OneValueField(validators=[AnyOf(("continue", "new"))])
 
 
 class ConsentForm(FlaskForm):
@@ -113,11 +117,6 @@ class PageForm(FlaskForm):
         return [f.name for f in self.answer_fields() if f.errors]
 
 
-@lru_cache(maxsize=512)
-def _page_form_class(page: Page) -> type[PageForm]:
+def page_form_class(page: Page) -> type[PageForm]:
+    """The form class of one question page (built once per page by the page model)."""
     return type("PageForm", (PageForm,), {item.id: AnswerField(item=item) for item in page.items})
-
-
-def page_form(page: Page) -> PageForm:
-    """The form of one question page, read from the request when it was posted."""
-    return _page_form_class(page)()

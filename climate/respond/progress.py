@@ -1,14 +1,23 @@
 """The respondent's side of an administration as plain service functions: find a usable code,
-start (or resume) its one response, save a page, submit, decline, and close out.
+start its one response, read a respondent's state, save a page, submit, decline, and close out.
+
+The survey pages are the hot path (thousands of respondents at once on a small server), so they
+use SQLAlchemy Core, and a fixed, small number of statements:
+
+* a page view or the review page: one SELECT of the respondent's state and answers (`state`);
+* a page save: one conditional ``UPDATE response ... RETURNING`` (`lock_for_save`) that is the
+  guard (the response still in progress, its administration open) and returns what is needed to
+  build the page, then one statement writing the page (`store_page`: on PostgreSQL the DELETE of
+  the page's blank items runs in a CTE of the ``INSERT ... ON CONFLICT DO UPDATE``; SQLite has
+  no DML in CTEs, so it sends the two separately);
+* the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
 
 * one response per access code: ``response.access_code_id`` is UNIQUE; ``start`` INSERTs inside a
-  savepoint and, on IntegrityError, re-reads the row the other request made;
-* a page save is one transaction that first takes the response row (``UPDATE ... WHERE
-  status='in_progress'``), then deletes the page's now-unanswered items and upserts the answered
-  ones (``INSERT ... ON CONFLICT DO UPDATE``). After submit that first UPDATE matches nothing, so
-  a late or replayed save changes nothing;
+  savepoint and, on IntegrityError, uses the row the other request made;
+* a page save takes the response row first (the guard UPDATE); after submit it matches nothing,
+  so a late or replayed save changes nothing;
 * submit is a conditional UPDATE (``in_progress -> submitted``) whose rowcount says whether this
   request did it; replays are harmless.
 
@@ -18,121 +27,145 @@ Nothing here stores who the respondent is: no IP address, user agent or name, da
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import lru_cache
+import json
+import weakref
+from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import JSON, and_, bindparam, delete, exists, func, select, text, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
-from surveys.instruments import CustomItem, Instrument, Page, validate_custom_items
+from surveys.instruments import Page
 
 from ..codes import normalise_code
 from ..extensions import db
-from ..models import AccessCode, Administration, AdministrationGroup, Answer, Response
+from ..models import AccessCode, Administration, AdministrationGroup, Answer, Response, School, utcnow
+from .model import SurveyModel, survey_model
 
 USABLE_CODE_STATUSES = ("issued", "started")
 
+_code = AccessCode.__table__
+_admin = Administration.__table__
+_group = AdministrationGroup.__table__
+_school = School.__table__
+_response = Response.__table__
+_answer = Answer.__table__
+
 
 @dataclass
-class Survey:
-    """Everything a respondent page needs about one access code."""
-    code: AccessCode
-    administration: Administration
-    instrument: Instrument
-    custom: tuple[CustomItem, ...]
-    pages: list[Page]
-    response: Response | None
+class State:
+    """One access code as its respondent pages see it, read in one statement."""
+    code_id: int
+    code_status: str
+    source: str
+    administration_id: int
+    respondent_group: str
+    school_id: int
+    school_name: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    sro_module: bool
+    instrument_version: str
+    custom_items: list
+    response_id: int | None
+    response_status: str | None
+    answers: dict[str, int] = field(default_factory=dict)
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.opens_at <= now < self.closes_at
 
     @property
-    def total(self) -> int:
-        return len(self.pages)
+    def usable(self) -> bool:
+        """May the respondent go on: code not used up, window open, response (if any) in progress."""
+        return (self.code_status in USABLE_CODE_STATUSES and self.is_open()
+                and self.response_status in (None, "in_progress"))
 
-    def page(self, number: int) -> Page | None:
-        return self.pages[number - 1] if 1 <= number <= len(self.pages) else None
+    @property
+    def submitted(self) -> bool:
+        return self.response_status == "submitted"
 
-
-# --- instruments ------------------------------------------------------------------------------
-
-_PINNED: dict[tuple, tuple[Instrument, tuple[CustomItem, ...]]] = {}
-
-
-def _pinned(administration_id: int, group: str, version: str | None = None,
-            custom_items: list | None = None) -> tuple[Instrument, tuple[CustomItem, ...]] | None:
-    """The pinned questionnaire of an administration group, parsed once per process.
-
-    The snapshot JSON is large, so it is read from the database only on a cache miss: the key
-    (version and custom items) changes whenever the snapshot may have changed. Callers that
-    already have the version and custom items pass them and save a query."""
-    if version is None:
-        row = db.session.execute(
-            select(AdministrationGroup.instrument_version, AdministrationGroup.custom_items)
-            .where(AdministrationGroup.administration_id == administration_id,
-                   AdministrationGroup.respondent_group == group)).first()
-        if row is None:
-            return None
-        version, custom_items = row
-    key = (administration_id, group, version, repr(custom_items))
-    if key not in _PINNED:
-        snapshot = db.session.scalar(select(AdministrationGroup.instrument).where(
-            AdministrationGroup.administration_id == administration_id,
-            AdministrationGroup.respondent_group == group))
-        instrument = Instrument.from_dict(snapshot, source=f"administration {administration_id}")
-        custom = validate_custom_items([{"text": c["text"], "options": c["options"]} for c in custom_items or []])
-        _PINNED[key] = (instrument, custom)
-    return _PINNED[key]
+    @property
+    def model(self) -> SurveyModel:
+        return survey_model(self.administration_id, self.respondent_group, self.instrument_version,
+                            self.custom_items, self.sro_module)
 
 
-@lru_cache(maxsize=256)
-def _pages(instrument: Instrument, custom: tuple[CustomItem, ...], sro: bool) -> list[Page]:
-    return instrument.pages(sro=sro, custom=custom)
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
-def survey_pages(administration: Administration, instrument: Instrument,
-                 custom: tuple[CustomItem, ...]) -> list[Page]:
-    """The pages a respondent sees: SRO items only when the administration asks for them and the
-    group's questionnaire has them; custom items after the topics; background last."""
-    sro = bool(administration.sro_module and (instrument.sro_items or instrument.sro_background))
-    return _pages(instrument, tuple(custom), sro)
+def _answers_json():
+    """The response's answers as one JSON object {item id: value} (NULL when there are none)."""
+    agg = func.json_object_agg if _dialect() == "postgresql" else func.json_group_object
+    return type_coerce(select(agg(_answer.c.item_id, _answer.c.value))
+                       .where(_answer.c.response_id == _response.c.id).scalar_subquery(), JSON)
 
 
-# --- finding a code ---------------------------------------------------------------------------
+_STATE_COLUMNS = (_code.c.id, _code.c.status, _code.c.source, _code.c.administration_id, _code.c.respondent_group,
+                  _code.c.school_id, _school.c.name, _admin.c.opens_at, _admin.c.closes_at, _admin.c.sro_module,
+                  _group.c.instrument_version, _group.c.custom_items, _response.c.id, _response.c.status)
 
-def load(code_text: str, now: dt.datetime | None = None) -> Survey | None:
-    """The survey behind a typed or linked code, or None when the code cannot be used now:
-    unknown, submitted, opted out, or its administration not open. Callers show the same
-    message for every one of those, so a stranger learns nothing about which codes exist."""
+
+def _state_select(with_answers: bool):
+    columns = _STATE_COLUMNS + ((_answers_json(),) if with_answers else ())
+    return (select(*columns)
+            .select_from(_code.join(_admin, _admin.c.id == _code.c.administration_id)
+                         .join(_group, and_(_group.c.administration_id == _code.c.administration_id,
+                                            _group.c.respondent_group == _code.c.respondent_group))
+                         .join(_school, _school.c.id == _code.c.school_id)
+                         .outerjoin(_response, _response.c.access_code_id == _code.c.id)))
+
+
+_BY_ID: dict[tuple[str, bool], object] = {}
+_READERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _state_by_id(with_answers: bool):
+    """The state SELECT by access code id, built once per dialect (statement building is a good
+    part of a page view's Python)."""
+    key = (_dialect(), with_answers)
+    if key not in _BY_ID:
+        _BY_ID[key] = _state_select(with_answers).where(_code.c.id == bindparam("code_id"))
+    return _BY_ID[key]
+
+
+def _reader():
+    """The app's engine in autocommit mode, for the hot path's single reads: no BEGIN and no
+    ROLLBACK round trips around one SELECT."""
+    engine = db.engine
+    reader = _READERS.get(engine)
+    if reader is None:
+        reader = _READERS[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return reader
+
+
+def _to_state(row) -> State | None:
+    if row is None:
+        return None
+    answers = (row[14] or {}) if len(row) > 14 else {}
+    return State(*row[:14], answers=answers)
+
+
+def state(code_id: int, with_answers: bool = True) -> State | None:
+    """The state of the code behind a respondent's session, in one statement: on its own
+    autocommit connection (it sees what other requests committed, as a new transaction would),
+    or on the session's when this request holds one already, so that a request never holds two
+    of the pool's connections (one per thread) at once."""
+    params = {"code_id": code_id}
+    if db.session().in_transaction():
+        return _to_state(db.session.execute(_state_by_id(with_answers), params).first())
+    with _reader().connect() as conn:
+        return _to_state(conn.execute(_state_by_id(with_answers), params).first())
+
+
+def find(code_text: str) -> State | None:
+    """The state behind a typed or linked code, or None when it cannot be a code or no code has
+    that text. Callers treat an unusable code like an unknown one (see `State.usable`)."""
     code = normalise_code(code_text)
     if code is None:
         return None
-    # One query: the code, its administration, its group's pinned version and its response, if any.
-    row = db.session.execute(
-        select(AccessCode, Administration, Response, AdministrationGroup.instrument_version,
-               AdministrationGroup.custom_items)
-        .join(Administration, AccessCode.administration_id == Administration.id)
-        .join(AdministrationGroup, and_(AdministrationGroup.administration_id == AccessCode.administration_id,
-                                        AdministrationGroup.respondent_group == AccessCode.respondent_group))
-        .outerjoin(Response, Response.access_code_id == AccessCode.id)
-        .options(defer(Administration.consent_text, raiseload=False))
-        .where(AccessCode.code == code)).first()
-    if row is None:
-        return None
-    access, administration, response, version, custom_items = row
-    if access.status not in USABLE_CODE_STATUSES or not administration.is_open(now):
-        return None
-    if response is not None and response.status != "in_progress":
-        return None
-    instrument, custom = _pinned(administration.id, access.respondent_group, version, custom_items)
-    return Survey(access, administration, instrument, custom, survey_pages(administration, instrument, custom),
-                  response)
-
-
-def answers_of(response: Response | None) -> dict[str, int]:
-    if response is None:
-        return {}
-    return dict(db.session.execute(select(Answer.item_id, Answer.value)
-                                   .where(Answer.response_id == response.id)).all())
+    return _to_state(db.session.execute(_state_select(False).where(_code.c.code == code)).first())
 
 
 def resume_page(pages: list[Page], answers: dict[str, int]) -> int | None:
@@ -152,85 +185,144 @@ class Tampered(ValueError):
 
 # --- writes -----------------------------------------------------------------------------------
 
-def _insert(model):
+def _insert(table):
     """INSERT for the session's dialect, so ON CONFLICT works on PostgreSQL and SQLite alike."""
-    name = db.session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if _dialect() == "postgresql" else sqlite.insert)(table)
 
 
-def _move_code(survey: Survey, statuses: tuple[str, ...], status: str) -> bool:
-    """Move the survey's access code from one of `statuses` to `status`, taking its row lock
-    first (see the module docstring); False, with the transaction rolled back, when another
-    request moved it already."""
-    moved = db.session.execute(
-        update(AccessCode).where(AccessCode.id == survey.code.id, AccessCode.status.in_(statuses))
-        .values(status=status).execution_options(synchronize_session=False))
+def _move_code(code_id: int, statuses: tuple[str, ...], status: str) -> bool:
+    """Move an access code from one of `statuses` to `status`, taking its row lock first (see
+    the module docstring); False, with the transaction rolled back, when another request moved
+    it already."""
+    moved = db.session.execute(update(_code).where(_code.c.id == code_id, _code.c.status.in_(statuses))
+                               .values(status=status))
     if moved.rowcount != 1:
         db.session.rollback()
         return False
     return True
 
 
-def start(survey: Survey, language: str = "en") -> Response | None:
-    """The code's one response, made now if it does not exist yet (consent given).
+def start(st: State, language: str = "en") -> int | None:
+    """The id of the code's one response, made now if it does not exist yet (consent given).
 
     Returns None when the code stopped being usable meanwhile (opted out or submitted)."""
-    if not _move_code(survey, USABLE_CODE_STATUSES, "started"):
+    if not _move_code(st.code_id, USABLE_CODE_STATUSES, "started"):
         return None
     try:
         with db.session.begin_nested():
-            db.session.execute(_insert(Response).values(
-                access_code_id=survey.code.id, administration_id=survey.administration.id,
-                school_id=survey.code.school_id, respondent_group=survey.code.respondent_group,
-                language=language, status="in_progress", started_on=dt.date.today(), simulated=False, imported=False))
+            db.session.execute(_insert(_response).values(
+                access_code_id=st.code_id, administration_id=st.administration_id, school_id=st.school_id,
+                respondent_group=st.respondent_group, language=language, status="in_progress",
+                started_on=dt.date.today(), simulated=False, imported=False))
     except IntegrityError:
         pass  # another request (a second tab, a double click) made it first: use theirs
+    row = db.session.execute(select(_response.c.id, _response.c.status)
+                             .where(_response.c.access_code_id == st.code_id)).first()
     db.session.commit()
-    response = db.session.scalar(select(Response).where(Response.access_code_id == survey.code.id)
-                                 .execution_options(populate_existing=True))
-    if response is None or response.status != "in_progress":
+    if row is None or row.status != "in_progress":
         return None
-    survey.response = response
-    return response
+    st.response_id, st.response_status = row
+    return row.id
 
 
-def save_page(response_id: int, page: Page, answers: dict[str, int], language: str = "en") -> bool:
-    """Replace one page's stored answers with `answers` in one transaction: items of the page
-    not in `answers` lose their stored answer. Returns False (storing nothing) when the response
-    is no longer in progress (submitted, closed out, opted out)."""
+_GUARDS: dict[str, object] = {}
+
+
+def _guard():
+    """The save's guard UPDATE, built once per dialect."""
+    name = _dialect()
+    if name not in _GUARDS:
+        open_now = exists().where(_admin.c.id == _response.c.administration_id,
+                                  _admin.c.opens_at <= bindparam("now"), _admin.c.closes_at > bindparam("now"))
+        group = and_(_group.c.administration_id == _response.c.administration_id,
+                     _group.c.respondent_group == _response.c.respondent_group)
+        _GUARDS[name] = (
+            update(_response)
+            .where(_response.c.id == bindparam("response_id"), _response.c.access_code_id == bindparam("code_id"),
+                   _response.c.status == "in_progress", open_now)
+            .values(language=bindparam("language"))
+            .returning(_response.c.administration_id, _response.c.respondent_group,
+                       select(_group.c.instrument_version).where(group).scalar_subquery(),
+                       type_coerce(select(_group.c.custom_items).where(group).scalar_subquery(), JSON),
+                       select(_admin.c.sro_module).where(_admin.c.id == _response.c.administration_id)
+                       .scalar_subquery()))
+    return _GUARDS[name]
+
+
+def lock_for_save(code_id: int, response_id: int, language: str, now: dt.datetime | None = None) -> SurveyModel | None:
+    """Take the response row for a page save: one conditional UPDATE (its language) that matches
+    only a response of this code still in progress in an open administration, returning what
+    the page model needs. None (transaction rolled back) when it matched nothing."""
+    row = db.session.execute(_guard(), {"response_id": response_id, "code_id": code_id, "language": language,
+                                        "now": now or utcnow()}).first()
+    if row is None:
+        db.session.rollback()
+        return None
+    return survey_model(*row)
+
+
+# Writing a page is one fixed statement on PostgreSQL: the answers travel as one JSON object and
+# the blank items as an array, and the DELETE of the blanks runs in a CTE of the upsert. SQLite
+# has no DML in a CTE, so it sends the DELETE (when there are blanks) and the upsert apart.
+_PG_STORE = text(
+    "WITH gone AS (DELETE FROM answer WHERE response_id = :response_id"
+    " AND item_id = ANY(CAST(:blank AS varchar[])) RETURNING 1)"
+    " INSERT INTO answer (response_id, item_id, value)"
+    " SELECT :response_id, key, CAST(value AS integer) FROM json_each_text(CAST(:answers AS json))"
+    " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value")
+_SQLITE_DELETE = text("DELETE FROM answer WHERE response_id = :response_id"
+                      " AND item_id IN (SELECT value FROM json_each(:blank))")
+_SQLITE_UPSERT = text(
+    "INSERT INTO answer (response_id, item_id, value)"
+    " SELECT :response_id, key, value FROM json_each(:answers) WHERE true"
+    " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value")
+
+
+def store_page(response_id: int, page: Page, answers: dict[str, int]) -> None:
+    """Replace one page's stored answers with `answers` and commit, after `lock_for_save`: items
+    of the page not in `answers` lose their stored answer."""
     page_ids = [it.id for it in page.items]
     if any(k not in page_ids for k in answers):
-        raise Tampered("answer for an item that is not on this page")
-    locked = db.session.execute(
-        update(Response).where(Response.id == response_id, Response.status == "in_progress")
-        .values(language=language).execution_options(synchronize_session=False))
-    if locked.rowcount != 1:
         db.session.rollback()
-        return False
-    unanswered = [i for i in page_ids if i not in answers]
-    if unanswered:
-        db.session.execute(delete(Answer).where(Answer.response_id == response_id, Answer.item_id.in_(unanswered))
-                           .execution_options(synchronize_session=False))
-    if answers:
-        stmt = _insert(Answer).values([{"response_id": response_id, "item_id": k, "value": int(v)}
-                                       for k, v in answers.items()])
-        stmt = stmt.on_conflict_do_update(index_elements=["response_id", "item_id"],
-                                          set_={"value": stmt.excluded.value})
-        db.session.execute(stmt)
+        raise Tampered("answer for an item that is not on this page")
+    blank = [i for i in page_ids if i not in answers]
+    values = json.dumps({k: int(v) for k, v in answers.items()})
+    if _dialect() == "postgresql":
+        db.session.execute(_PG_STORE, {"response_id": response_id, "blank": blank, "answers": values})
+    else:
+        if blank:
+            db.session.execute(_SQLITE_DELETE, {"response_id": response_id, "blank": json.dumps(blank)})
+        if answers:
+            db.session.execute(_SQLITE_UPSERT, {"response_id": response_id, "answers": values})
     db.session.commit()
+
+
+def save_page(code_id: int, response_id: int, page_number: int, answers: dict[str, int],
+              language: str = "en") -> bool:
+    """`lock_for_save` then `store_page` for a page given by number: the whole save, for callers
+    that have the answers already (the routes validate the posted form in between). False,
+    storing nothing, when the response is no longer in progress or its administration closed."""
+    model = lock_for_save(code_id, response_id, language)
+    if model is None:
+        return False
+    page = model.page(page_number)
+    if page is None:
+        db.session.rollback()
+        raise Tampered("no such page")
+    store_page(response_id, page.page, answers)
     return True
 
 
-def submit(survey: Survey) -> bool:
+def submit(st: State) -> bool:
     """Mark the response submitted, once. True when this call did it; a replay returns False
     and changes nothing. The code is used up with it."""
-    if survey.response is None:
+    if st.response_id is None:
         return False
-    if not _move_code(survey, ("started",), "submitted"):
+    if not _move_code(st.code_id, ("started",), "submitted"):
         return False
     done = db.session.execute(
-        update(Response).where(Response.id == survey.response.id, Response.status == "in_progress")
-        .values(status="submitted", submitted_on=dt.date.today()).execution_options(synchronize_session=False))
+        update(_response).where(_response.c.id == st.response_id, _response.c.status == "in_progress")
+        .values(status="submitted", submitted_on=dt.date.today()))
     if done.rowcount != 1:
         db.session.rollback()
         return False
@@ -238,14 +330,13 @@ def submit(survey: Survey) -> bool:
     return True
 
 
-def decline(survey: Survey) -> bool:
+def decline(st: State) -> bool:
     """The respondent said no at the consent page: the code is opted out and stops working, and
     any response it had started (with its answers) is deleted."""
-    if not _move_code(survey, USABLE_CODE_STATUSES, "opted_out"):
+    if not _move_code(st.code_id, USABLE_CODE_STATUSES, "opted_out"):
         return False
-    db.session.execute(delete(Response).where(Response.access_code_id == survey.code.id,
-                                              Response.status == "in_progress")
-                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(_response).where(_response.c.access_code_id == st.code_id,
+                                               _response.c.status == "in_progress"))
     db.session.commit()
     return True
 
@@ -259,4 +350,3 @@ def close_out(administration: Administration, commit: bool = True) -> int:
     if commit:
         db.session.commit()
     return result.rowcount
-

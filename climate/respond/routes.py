@@ -2,22 +2,29 @@
 review, submit, thank you. No JavaScript anywhere; English and Spanish on every page.
 
 Routes
-  /s                       code entry form (respond.enter_code)
-  /s/<code>                opens the survey: consent, or where the respondent left off
-  /s/<code>/consent        consent/assent; "No" opts the code out
-  /s/<code>/p/<n>          question page n (GET shows, POST saves then moves)
-  /s/<code>/review         every page with its answered count and a link to change it
-  /s/<code>/submit         POST: submit once
-  /s/thanks, /s/declined   closing pages (no code in the address)
-  /o/<token>               open link: a fresh one-time code per visitor, kept in a cookie
+  /s                       code entry form (respond.enter_code); POST opens the survey
+  /s/<code>                a printed slip's link: opens the survey like the form does
+  /s/consent               consent/assent; "No" opts the code out
+  /s/p/<n>                 question page n (GET shows, POST saves then moves; "Save and leave")
+  /s/review                every page with its answered count and a link to change it
+  /s/submit                POST: submit once
+  /s/thanks, /s/declined   closing pages
+  /o/<token>               open link: a fresh one-time code per visitor; a browser that started
+                           one is asked whether to continue it or start one for someone else
+
+The code leaves the address bar once it is entered: opening a code puts the access code's id
+(and its response's, after consent) in the signed session cookie, and every survey page after
+that has a code-free address. So a page shows answers only to the visit that entered the code;
+a browser without that session is asked for the code. A session that holds a survey is never
+throttled: its pages read no throttle at all.
 
 Every code that cannot be used (unknown, submitted, opted out, outside the window) gets the same
-page and status, and counts as a failure for the client's throttle."""
+page and status, and counts as a failure for the client's throttle (`climate.throttle`)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_babel import refresh
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -26,16 +33,19 @@ from werkzeug.exceptions import HTTPException
 
 from ..codes import issue_codes, normalise_code
 from ..extensions import db
-from ..models import Administration, OpenLink
-from ..throttle import blocked_for, record_failure, throttle_key
+from ..models import AccessCode, Administration, OpenLink
+from .. import throttle
 from . import progress as svc
-from .display import LANGUAGES, already_submitted, lang, message, page_title, render, render_page, unusable_message
-from .forms import CodeForm, ConsentForm, SubmitForm, page_form
+from .display import (LANGUAGES, already_submitted, closed_message, lang, message, page_title, render, render_page,
+                      unusable_message)
+from .forms import CodeForm, ConsentForm, OpenLinkForm, SubmitForm
 
 bp = Blueprint("respond", __name__)
 
 OPEN_LINK_COOKIE = "climate_open_{}"
-SUBMITTED_KEY = "respond_submitted"
+SURVEY_KEY = "respond"          # {"c": access code id, "r": response id, "d": code digest, "l": open link id}
+SUBMITTED_KEY = "respond_submitted"  # access code ids this browser submitted (the last five)
+LEFT_KEY = "respond_left"       # set by "Save and leave" for the code form's note
 
 
 @bp.before_request
@@ -70,13 +80,6 @@ def bad_request(exc):
                    400)
 
 
-@bp.errorhandler(429)
-def too_many(exc):
-    page, status = message(_("Please wait"), _("Too many codes were tried from here. Please wait a few minutes "
-                                               "and try again."), 429, link=False)
-    return page, status, {"Retry-After": str(getattr(exc, "retry_after", 600) or 600)}
-
-
 class Blocked(HTTPException):
     code = 429
 
@@ -85,48 +88,115 @@ class Blocked(HTTPException):
         self.retry_after = retry_after
 
 
-def _throttle_key() -> str:
-    return throttle_key("code", request.remote_addr or "")
+@bp.errorhandler(Blocked)
+def too_many(exc):
+    seconds = max(1, exc.retry_after)
+    page, status = message(_("Please wait"),
+                           _("Many codes that do not work were tried from here. Please wait %(seconds)d seconds "
+                             "and try again.", seconds=seconds), 429, link=False)
+    return page, status, {"Retry-After": str(seconds)}
 
 
-def _check_blocked() -> None:
-    seconds = blocked_for(_throttle_key())
-    if seconds:
-        raise Blocked(seconds)
+# --- the session's survey ---------------------------------------------------------------------
+
+def _code_key() -> str:
+    return throttle.throttle_key("code", request.remote_addr or "")
 
 
-def _failed_attempt():
+def _check_blocked(key: str) -> None:
+    """A client that must wait learns nothing about its attempt, right or wrong: 429 first."""
+    wait = throttle.wait_for(key)
+    if wait:
+        raise Blocked(wait)
+
+
+def _failed(key: str, value: str) -> None:
+    """Count a failed attempt (one atomic upsert). Of simultaneous failures beyond the limit only
+    the allowed number is counted; the others get the 429 the client would get next."""
     cfg = current_app.config
-    record_failure(_throttle_key(), cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"])
-    return unusable_message()
+    wait = throttle.claim(key, cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"], throttle.value_digest(value))
+    if wait:
+        raise Blocked(wait)
 
 
-def _submitted_here(code: str | None) -> bool:
-    return bool(code) and code in session.get(SUBMITTED_KEY, [])
+def _session_digest(code: str) -> str:
+    """How the session recognises the code it holds, without keeping the code in the cookie."""
+    return throttle.value_digest(f"session:{code}")
 
 
-def _survey(code_text: str):
-    """(survey, None) for a usable code, else (None, the page to show)."""
-    _check_blocked()
-    survey = svc.load(code_text)
-    if survey is not None:
-        return survey, None
-    if _submitted_here(normalise_code(code_text)):
+def _begin(st: svc.State, digest: str, link_id: int | None = None) -> None:
+    """The survey now belongs to this visit (replacing any other survey of this browser)."""
+    held = {"c": st.code_id, "r": st.response_id, "d": digest}
+    if link_id is not None:
+        held["l"] = link_id
+    session[SURVEY_KEY] = held
+    if LEFT_KEY in session:
+        del session[LEFT_KEY]
+
+
+def _submitted_here(code_id: int) -> bool:
+    return code_id in session.get(SUBMITTED_KEY, [])
+
+
+def _where_to(st: svc.State):
+    """Consent first, then where the respondent left off."""
+    if st.response_id is None:
+        return redirect(url_for("respond.consent"))
+    full = svc.state(st.code_id)
+    number = svc.resume_page(full.model.plain_pages, full.answers)
+    return redirect(url_for("respond.review") if number is None else url_for("respond.page", number=number))
+
+
+def _open(code_text: str):
+    """Open a typed or linked code: the redirect into the survey, or None (counted as a failure)
+    when the code cannot be used. A browser that holds this very code is not throttled."""
+    code = normalise_code(code_text) or code_text
+    digest = _session_digest(code)
+    held = session.get(SURVEY_KEY)
+    key = None if held and held.get("d") == digest else _code_key()
+    if key is not None:
+        _check_blocked(key)
+    st = svc.find(code)
+    if st is not None and (st.usable or (st.submitted and _submitted_here(st.code_id))):
+        if not st.usable:
+            return already_submitted()
+        _begin(st, digest, held.get("l") if held and held.get("c") == st.code_id else None)
+        return _where_to(st)
+    if key is not None:
+        _failed(key, code)
+    return None
+
+
+def _current(with_answers: bool = False, saving: bool = False):
+    """(state, None) for the survey this visit holds, else (None, the page to show)."""
+    held = session.get(SURVEY_KEY)
+    if not held:
+        if saving:
+            return None, message(_("Please enter your code again"),
+                                 _("This visit has ended, so what you sent could not be saved. Enter your code to go on "
+                                   "where you left off: the answers you saved before are kept."), 409)
+        return None, redirect(url_for("respond.enter_code"))
+    st = svc.state(held["c"], with_answers)
+    if st is None:
+        session.pop(SURVEY_KEY, None)
+        return None, unusable_message()
+    g.school_name = st.school_name
+    if st.response_id != held.get("r"):  # consent given in another tab or browser holding the code
+        session[SURVEY_KEY] = {**held, "r": st.response_id}
+    if st.usable:
+        return st, None
+    if st.submitted:
         return None, already_submitted()
-    return None, _failed_attempt()
+    if st.code_status == "opted_out":
+        return None, unusable_message()
+    return None, closed_message(saving)
 
 
-def _consented(code_text: str):
-    """Like `_survey`, but a respondent who has not consented yet is sent to the consent page."""
-    survey, shown = _survey(code_text)
-    if survey is not None and survey.response is None:
-        return None, redirect(url_for("respond.consent", code=survey.code.code))
-    return survey, shown
-
-
-def _not_saved(survey):
-    """The page for a save or submit that found the response no longer in progress."""
-    return already_submitted() if _submitted_here(survey.code.code) else unusable_message()
+def _consented(with_answers: bool = False, saving: bool = False):
+    st, shown = _current(with_answers, saving)
+    if st is not None and st.response_id is None:
+        return None, redirect(url_for("respond.consent"))
+    return st, shown
 
 
 # --- code entry -------------------------------------------------------------------------------
@@ -137,88 +207,119 @@ def enter_code():
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        _check_blocked()
-        survey = svc.load(form.code.data or "")
-        if survey is not None:
-            return redirect(url_for("respond.open_code", code=survey.code.code))
-        cfg = current_app.config
-        record_failure(_throttle_key(), cfg["CODE_MAX_FAILURES"], cfg["CODE_BLOCK_SECONDS"])
+        opened = _open(form.code.data or "")
+        if opened is not None:
+            return opened
         error = _("This code can't be used right now. Check it and try again, or ask the person who gave it to you.")
     elif request.method == "POST":
         error = _("Type the code you were given.")
+    # (popping a missing key would still mark the session changed and re-send its cookie)
+    left = session.pop(LEFT_KEY) if request.method == "GET" and LEFT_KEY in session else None
     return render("respond/enter_code.html", status=200 if error is None else 404 if form.code.data else 400,
-                  form=form, error=error, lang_target=url_for("respond.enter_code"))
+                  form=form, error=error, left=left, lang_target=url_for("respond.enter_code"))
 
 
 @bp.route("/s/<code>")
 def open_code(code):
-    """Open a survey: consent first, then where the respondent left off."""
-    survey, shown = _consented(code)
-    if survey is None:
-        return shown
-    number = svc.resume_page(survey.pages, svc.answers_of(survey.response))
-    if number is None:
-        return redirect(url_for("respond.review", code=survey.code.code))
-    return redirect(url_for("respond.page", code=survey.code.code, number=number))
+    """A slip's link: opens the survey and moves to a code-free address."""
+    opened = _open(code)
+    return opened if opened is not None else unusable_message()
 
 
-@bp.route("/o/<token>")
-def open_link(token):
-    """An open link: each new visitor gets a fresh one-time code, kept in a cookie until the
-    administration closes so the same browser resumes it."""
-    _check_blocked()
-    link = None
-    if 0 < len(token) <= 32:
-        link = db.session.scalar(select(OpenLink).where(OpenLink.token == token))
+def _open_link_target(token: str):
+    """(link, administration) of a usable open link, else (None, None). Counted like a code."""
+    key = _code_key()
+    _check_blocked(key)
+    link = db.session.scalar(select(OpenLink).where(OpenLink.token == token)) if 0 < len(token) <= 32 else None
     administration = db.session.get(Administration, link.administration_id) if link else None
-    if link is None or administration is None or not administration.is_open():
-        return _failed_attempt()
-    cookie = OPEN_LINK_COOKIE.format(link.id)
-    kept = request.cookies.get(cookie)
-    if kept:
-        survey = svc.load(kept)
-        if (survey is not None and survey.code.administration_id == link.administration_id
-                and survey.code.school_id == link.school_id and survey.code.respondent_group == link.respondent_group):
-            return redirect(url_for("respond.open_code", code=survey.code.code))
-    if administration.group(link.respondent_group) is None:
-        return _failed_attempt()
-    # Each fresh code from an open link counts against the client, so a script cannot inflate
-    # "codes issued" without limit; a family or a library computer stays far below it.
-    fresh_key = throttle_key("open-link", request.remote_addr or "")
-    seconds = blocked_for(fresh_key)
-    if seconds:
-        raise Blocked(seconds)
-    row = issue_codes(administration.id, link.school_id, link.respondent_group, 1, source="open_link")[0]
+    if link is None or administration is None or not administration.is_open() \
+            or administration.group(link.respondent_group) is None:
+        _failed(key, f"open:{token}")
+        return None, None
+    return link, administration
+
+
+def _kept(link: OpenLink) -> svc.State | None:
+    """The survey this browser started from the link, from the link's cookie."""
+    kept = request.cookies.get(OPEN_LINK_COOKIE.format(link.id))
+    st = svc.find(kept) if kept else None
+    if st is None or (st.administration_id, st.school_id, st.respondent_group) != (
+            link.administration_id, link.school_id, link.respondent_group):
+        return None
+    return st
+
+
+def _fresh(link: OpenLink, administration: Administration):
+    """A new one-time code from the link for this visitor, kept in the link's cookie."""
+    # Each fresh code counts against the client, so a script cannot inflate "codes issued"
+    # without limit; a family or a library computer stays far below it.
     cfg = current_app.config
-    record_failure(fresh_key, cfg["OPEN_LINK_MAX_CODES"], cfg["OPEN_LINK_WINDOW_SECONDS"])  # commits the code too
-    response = redirect(url_for("respond.open_code", code=row.code))
-    response.set_cookie(cookie, row.code, expires=administration.closes_at.replace(tzinfo=dt.timezone.utc),
-                        path="/", httponly=True, samesite="Lax", secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
+    wait = throttle.claim(throttle.throttle_key("open-link", request.remote_addr or ""),
+                          cfg["OPEN_LINK_MAX_CODES"], cfg["OPEN_LINK_WINDOW_SECONDS"])
+    if wait:
+        raise Blocked(wait)
+    row = issue_codes(administration.id, link.school_id, link.respondent_group, 1, source="open_link")[0]
+    code = row.code
+    db.session.commit()
+    st = svc.find(code)
+    _begin(st, _session_digest(code), link.id)
+    response = redirect(url_for("respond.consent"))
+    response.set_cookie(OPEN_LINK_COOKIE.format(link.id), code,
+                        expires=administration.closes_at.replace(tzinfo=dt.timezone.utc), path="/", httponly=True,
+                        samesite="Lax", secure=bool(cfg["SESSION_COOKIE_SECURE"]))
     return response
+
+
+@bp.route("/o/<token>", methods=["GET", "POST"])
+def open_link(token):
+    """An open link: each new visitor gets a fresh one-time code. A browser that started a survey
+    from the link is asked whether to continue it or start a new one for someone else, and is
+    told when the survey it started was submitted; it never resumes or restarts silently."""
+    link, administration = _open_link_target(token)
+    if link is None:
+        return unusable_message()
+    g.school_name = link.school.name
+    kept = _kept(link)
+    form = OpenLinkForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        if form.choice.data == "continue" and kept is not None and kept.usable:
+            _begin(kept, _session_digest(normalise_code(request.cookies[OPEN_LINK_COOKIE.format(link.id)])), link.id)
+            return _where_to(kept)
+        if form.choice.data == "new":
+            return _fresh(link, administration)
+        return redirect(url_for("respond.open_link", token=token))
+    if kept is None or not (kept.usable or kept.submitted):
+        return _fresh(link, administration)
+    return render("respond/open_link.html", form=form, token=token, submitted=kept.submitted)
 
 
 # --- consent ----------------------------------------------------------------------------------
 
-@bp.route("/s/<code>/consent", methods=["GET", "POST"])
-def consent(code):
+@bp.route("/s/consent", methods=["GET", "POST"])
+def consent():
     """Consent/assent before any question. Yes starts the response; No opts the code out."""
-    survey, page = _survey(code)
-    if survey is None:
-        return page
+    st, shown = _current()
+    if st is None:
+        return shown
     form = ConsentForm()
     if request.method == "POST":
         if not form.validate():
             abort(400)
         if form.choice.data == "no":
-            svc.decline(survey)
+            svc.decline(st)
+            session.pop(SURVEY_KEY, None)
             return redirect(url_for("respond.declined"))
-        if svc.start(survey, lang()) is None:
-            return unusable_message()
-        return redirect(url_for("respond.page", code=survey.code.code, number=1))
-    texts = survey.administration.consent_text or {}
-    text = texts.get(lang()) or texts.get("en") or ""
-    return render("respond/consent.html", survey=survey, form=form, consent_text=text,
-                  title=survey.instrument.title.get(lang()) or survey.instrument.title.get("en"))
+        if st.response_id is None:
+            if svc.start(st, lang()) is None:
+                return unusable_message()
+            session[SURVEY_KEY] = {**session[SURVEY_KEY], "r": st.response_id}
+        return redirect(url_for("respond.page", number=1))
+    texts = db.session.scalar(select(Administration.consent_text).where(Administration.id == st.administration_id)) or {}
+    title = st.model.instrument.title
+    return render("respond/consent.html", form=form, consent_text=texts.get(lang()) or texts.get("en") or "",
+                  title=title.get(lang()) or title.get("en"))
 
 
 @bp.route("/s/declined")
@@ -229,29 +330,44 @@ def declined():
 
 # --- question pages ---------------------------------------------------------------------------
 
-def _page_number(survey, number: str):
+def _page_number(model, number: str):
     if not (number.isascii() and number.isdigit() and len(number) <= 4):
         abort(400, _("This page is not part of the survey."))
-    page = survey.page(int(number))
+    page = model.page(int(number))
     if page is None:
         abort(400, _("This page is not part of the survey."))
     return page
 
 
-@bp.route("/s/<code>/p/<number>", methods=["GET", "POST"])
-def page(code, number):
-    """One page of questions. POST replaces the page's stored answers, then moves on."""
-    survey, shown = _survey(code)
-    if survey is None:
-        return shown
-    page = _page_number(survey, number)
-    if survey.response is None:
-        if request.method == "POST":
-            abort(400, _("Please answer the first question about taking part before the survey questions."))
-        return redirect(url_for("respond.consent", code=survey.code.code))
-    form = page_form(page)
+def _posted_language() -> str:
+    action = request.form.get("action", "")
+    return action[5:] if action.startswith("lang-") and action[5:] in LANGUAGES else lang()
+
+
+@bp.route("/s/p/<number>", methods=["GET", "POST"])
+def page(number):
+    """One page of questions. POST replaces the page's stored answers, then moves on.
+
+    A view is one statement (`svc.state`); a save is the guard UPDATE (`svc.lock_for_save`) and
+    the page's upsert (`svc.store_page`), with no read after the commit."""
     if request.method == "GET":
-        return render_page(survey, page, form, svc.answers_of(survey.response))
+        st, shown = _consented(with_answers=True)
+        if st is None:
+            return shown
+        model = st.model
+        page = _page_number(model, number)
+        return render_page(model, page, st.answers)
+    held = session.get(SURVEY_KEY)
+    if not held:
+        return _current(saving=True)[1]
+    if not held.get("r"):
+        abort(400, _("Please answer the first question about taking part before the survey questions."))
+    model = svc.lock_for_save(held["c"], held["r"], _posted_language())
+    if model is None:
+        st, shown = _current(saving=True)
+        return shown if st is None else unusable_message()
+    page = _page_number(model, number)
+    form = page.form_class()
     if form.tampered():
         abort(400)
     form.validate()
@@ -261,52 +377,74 @@ def page(code, number):
         # is saved without that question and shown again.
         answers.pop(cleared, None)
     if problems:
+        db.session.rollback()
+        st, shown = _current()
+        if st is None:
+            return shown
         posted = answers | {field.name: field.data for field in form.answer_fields() if field.name in problems}
-        return render_page(survey, page, form, posted, problems=problems)
-    switch_to = form.switch_to
-    if not svc.save_page(survey.response.id, page, answers, switch_to or lang()):
-        return _not_saved(survey)
-    code = survey.code.code
+        return render_page(model, page, posted, problems=problems)
+    svc.store_page(held["r"], page.page, answers)
+    action, switch_to = form.action.data, form.switch_to
+    if action == "leave":
+        return _leave(held)
     if cleared:
-        return redirect(url_for("respond.page", code=code, number=page.number) + f"#{cleared}")
+        return redirect(url_for("respond.page", number=page.number) + f"#{cleared}")
     if switch_to:
         session["lang"] = switch_to
-        return redirect(url_for("respond.page", code=code, number=page.number, lang=switch_to))
-    if form.action.data == "back":
-        return redirect(url_for("respond.page", code=code, number=page.number - 1) if page.number > 1
-                        else url_for("respond.consent", code=code))
-    if form.action.data == "review" or page.number == survey.total:
-        return redirect(url_for("respond.review", code=code))
-    return redirect(url_for("respond.page", code=code, number=page.number + 1))
+        return redirect(url_for("respond.page", number=page.number, lang=switch_to))
+    if action == "back":
+        return redirect(url_for("respond.page", number=page.number - 1) if page.number > 1
+                        else url_for("respond.consent"))
+    if action == "review" or page.number == model.total:
+        return redirect(url_for("respond.review"))
+    return redirect(url_for("respond.page", number=page.number + 1))
+
+
+def _leave(held: dict):
+    """"Save and leave" (the page is saved): the visit ends, so the next person at this device
+    sees nothing of it; the code form says how to come back. A code from an open link was never
+    printed, so it is shown once for the respondent to write down."""
+    code, source = db.session.execute(select(AccessCode.code, AccessCode.source)
+                                      .where(AccessCode.id == held["c"])).one()
+    session.pop(SURVEY_KEY, None)
+    session[LEFT_KEY] = {"code": code if source == "open_link" else None}
+    response = redirect(url_for("respond.enter_code"))
+    if held.get("l"):
+        response.delete_cookie(OPEN_LINK_COOKIE.format(held["l"]), path="/", httponly=True, samesite="Lax",
+                               secure=bool(current_app.config["SESSION_COOKIE_SECURE"]))
+    return response
 
 
 # --- review, submit, thanks -------------------------------------------------------------------
 
-@bp.route("/s/<code>/review")
-def review(code):
+@bp.route("/s/review")
+def review():
     """Every page with how many of its questions are answered, a link to change it, and Submit."""
-    survey, shown = _consented(code)
-    if survey is None:
+    st, shown = _consented(with_answers=True)
+    if st is None:
         return shown
-    answers = svc.answers_of(survey.response)
     rows = [{"number": p.number, "title": page_title(p, lang()), "total": len(p.items),
-             "answered": sum(1 for it in p.items if it.id in answers)} for p in survey.pages]
-    return render("respond/review.html", survey=survey, rows=rows, form=SubmitForm(),
+             "answered": sum(1 for it in p.items if it.id in st.answers)} for p in st.model.pages]
+    return render("respond/review.html", rows=rows, form=SubmitForm(), total=st.model.total,
                   answered=sum(r["answered"] for r in rows), questions=sum(r["total"] for r in rows))
 
 
-@bp.route("/s/<code>/submit", methods=["POST"])
-def submit(code):
-    """Submit once; a repeated click or replayed request lands on the same thank-you page."""
-    survey, shown = _consented(code)
-    if survey is None:
-        return redirect(url_for("respond.thanks")) if _submitted_here(normalise_code(code)) else shown
+@bp.route("/s/submit", methods=["POST"])
+def submit():
+    """Submit once; a repeated click from the browser that submitted lands on the thank-you page."""
+    held = session.get(SURVEY_KEY)
+    if held and _submitted_here(held["c"]):
+        return redirect(url_for("respond.thanks"))
+    st, shown = _consented(saving=True)
+    if st is None:
+        return shown
     if not SubmitForm().validate():
         abort(400)
-    if not svc.submit(survey):
-        return _not_saved(survey)
-    done = [c for c in session.get(SUBMITTED_KEY, []) if c != survey.code.code][-4:]
-    session[SUBMITTED_KEY] = done + [survey.code.code]
+    if not svc.submit(st):
+        st, shown = _current()
+        return shown if st is None else unusable_message()
+    done = [c for c in session.get(SUBMITTED_KEY, []) if c != st.code_id][-4:]
+    session[SUBMITTED_KEY] = done + [st.code_id]
     return redirect(url_for("respond.thanks"))
 
 

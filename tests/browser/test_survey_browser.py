@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.climate.test_respond import pages_for, response_row, stored_answers
+from tests.climate.test_respond import _open_link, pages_for, response_row, stored_answers
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +39,11 @@ def test_every_survey_page_is_accessible(live_url, new_page, assert_accessible, 
     page.locator("#S_CUL_01-1").check()
     page.locator(".actions button.primary").click()
     page.wait_for_url("**/p/2")
-    page.goto(f"{live_url}/s/{code}/p/1")
+    page.goto(f"{live_url}/s/p/1")
     assert page.locator("#S_CUL_01-1").is_checked() and page.locator("button.clear-answer").count() == 1
     assert_accessible(page, "topic page")
     for kind in ("sro", "custom", "background"):
-        page.goto(f"{live_url}/s/{code}/p/{kinds[kind]}")
+        page.goto(f"{live_url}/s/p/{kinds[kind]}")
         assert_accessible(page, f"{kind} page")
     # The one validation message: "prefer not to say" ticked together with a race.
     page.locator("#S_RACE-2").check()
@@ -52,14 +52,41 @@ def test_every_survey_page_is_accessible(live_url, new_page, assert_accessible, 
     page.wait_for_load_state()
     assert page.locator("fieldset.has-error").count() == 1
     assert_accessible(page, "background page with a problem")
-    page.goto(f"{live_url}/s/{code}/review")
+    page.goto(f"{live_url}/s/review")
     assert_accessible(page, "review")
     page.locator("form[action$=submit] button[type=submit]").click()
     page.wait_for_url("**/s/thanks")
     assert_accessible(page, "thank-you")
-    page.goto(f"{live_url}/s/{code}/p/1")  # same template as the unusable-code message checked above
+    page.goto(f"{live_url}/s/p/1")  # same template as the unusable-code message checked above
     assert "Your answers are already in" in page.content() or "Tus respuestas ya se enviaron" in page.content()
     assert response_row(code).status == "submitted"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_open_link_choice_and_save_and_leave_are_accessible(live_url, new_page, assert_accessible, administration,
+                                                            world, lang):
+    """Issue 12's new respondent pages: the open link's "continue or start a new one" question, and
+    the code form after "Save and leave" with the code to write down."""
+    link = _open_link(administration, world.school_a)
+    page = new_page("phone")
+    page.goto(f"{live_url}/o/{link.token}?lang={lang}")
+    page.wait_for_url("**/consent")
+    page.locator("button[value=yes]").click()
+    page.wait_for_url("**/p/1")
+    assert "School A" in page.locator("header").inner_text()
+    page.goto(f"{live_url}/o/{link.token}")
+    assert page.locator("button[value=continue]").is_visible() and page.locator("button[value=new]").is_visible()
+    assert_accessible(page, "open link: continue or start a new one")
+    page.locator("button[value=continue]").click()
+    page.wait_for_url("**/p/1")
+    page.locator("#S_CUL_01-2").check()
+    page.locator("button[value=leave]").click()
+    page.wait_for_url("**/s")
+    assert page.locator(".notice .code-shown").is_visible()
+    assert_accessible(page, "code form after save and leave")
+    page.goto(f"{live_url}/s/p/1")
+    page.wait_for_url("**/s")  # the visit has ended: the next person is asked for a code
+    assert page.locator("#S_CUL_01-2").count() == 0
 
 
 def test_keyboard_only_no_javascript_phone(live_url, browser, administration, world, issue, tmp_path):
@@ -104,5 +131,13 @@ def test_keyboard_only_no_javascript_phone(live_url, browser, administration, wo
         page.wait_for_url("**/p/2")
         assert page.locator("html").get_attribute("lang") == "es"
         assert stored_answers(code) == {"S_CUL_01": 2, "S_CUL_02": 1}
+        # "Save and leave" with the keyboard: saves, ends the visit, says how to come back.
+        page.locator("button[value=leave]").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/s")
+        assert page.locator(".notice").is_visible()
+        assert "localhost" not in page.url and code not in page.url
+        page.goto(f"{live_url}/s/p/1")
+        page.wait_for_url("**/s")
     finally:
         context.close()

@@ -45,11 +45,12 @@ def test_simultaneous_starts_saves_and_submits_make_one_response(app, administra
         expected.update(stored(forms[p.number], p))
 
     def answer_everything(client, i):
-        out = [client.post(f"/s/{code}/consent", data={"choice": "yes"}).status_code]
+        client.get(f"/s/{code}")
+        out = [client.post("/s/consent", data={"choice": "yes"}).status_code]
         # Each thread saves every page (in its own order): replays of the same answers.
         order = pages[i % len(pages):] + pages[:i % len(pages)]
         for p in order:
-            out.append(client.post(f"/s/{code}/p/{p.number}", data={**forms[p.number], "action": "next"}).status_code)
+            out.append(client.post(f"/s/p/{p.number}", data={**forms[p.number], "action": "next"}).status_code)
         return out
 
     statuses = _run(app, answer_everything)
@@ -59,9 +60,10 @@ def test_simultaneous_starts_saves_and_submits_make_one_response(app, administra
 
     def submit_and_replay(client, i):
         # Half submit, half re-save a page with the same answers at the same moment.
+        client.get(f"/s/{code}")
         if i % 2:
-            return [client.post(f"/s/{code}/submit").status_code]
-        return [client.post(f"/s/{code}/p/1", data={**forms[1], "action": "next"}).status_code]
+            return [client.post(f"/s/submit").status_code]
+        return [client.post(f"/s/p/1", data={**forms[1], "action": "next"}).status_code]
 
     _run(app, submit_and_replay)
     row = response_row(code)
@@ -69,9 +71,10 @@ def test_simultaneous_starts_saves_and_submits_make_one_response(app, administra
     assert stored_answers(code) == expected
 
     def late_changes(client, i):
+        client.get(f"/s/{code}")  # refused now: the code is used up
         changed = {k: "1" for k in forms[1]}
-        return [client.post(f"/s/{code}/p/1", data=changed).status_code,
-                client.post(f"/s/{code}/submit").status_code]
+        return [client.post(f"/s/p/1", data=changed).status_code,
+                client.post(f"/s/submit").status_code]
 
     _run(app, late_changes)
     db.session.expire_all()
@@ -84,9 +87,15 @@ def test_simultaneous_starts_saves_and_submits_make_one_response(app, administra
 def test_simultaneous_submits_count_once(app, administration, world, issue):
     code = issue(administration, world.school_a)[0]
     client = app.test_client()
-    client.post(f"/s/{code}/consent", data={"choice": "yes"})
-    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "2"})
-    statuses = _run(app, lambda c, i: [c.post(f"/s/{code}/submit").status_code], n=16)
+    client.get(f"/s/{code}")
+    client.post("/s/consent", data={"choice": "yes"})
+    client.post("/s/p/1", data={"S_CUL_01": "2"})
+
+    def submit(c, i):
+        c.get(f"/s/{code}")
+        return [c.post("/s/submit").status_code]
+
+    statuses = _run(app, submit, n=16)
     assert statuses.count(302) == 1  # one request submitted; the others got the friendly refusal
     row = response_row(code)
     assert row.status == "submitted" and stored_answers(code) == {"S_CUL_01": 2}
@@ -96,7 +105,8 @@ def test_decline_racing_start_leaves_no_orphan(app, administration, world, issue
     code = issue(administration, world.school_a)[0]
 
     def work(client, i):
-        return [client.post(f"/s/{code}/consent", data={"choice": "no" if i == 3 else "yes"}).status_code]
+        client.get(f"/s/{code}")
+        return [client.post("/s/consent", data={"choice": "no" if i == 3 else "yes"}).status_code]
 
     _run(app, work, n=8)
     status = db.session.scalar(select(AccessCode.status).where(AccessCode.code == code))

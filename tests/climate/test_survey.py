@@ -1,4 +1,4 @@
-"""The survey service layer (climate/survey.py), the Spanish catalog and the privacy rules."""
+"""The survey service layer (climate/respond/progress.py), the Spanish catalog and the privacy rules."""
 import datetime as dt
 import io
 import logging
@@ -33,28 +33,28 @@ def test_resume_rule(app, administration):
 
 def test_start_is_idempotent_and_submit_happens_once(app, administration, world, issue):
     code = issue(administration, world.school_a)[0]
-    survey = svc.load(code)
-    first = svc.start(survey)
-    again = svc.start(svc.load(code))
-    assert first.id == again.id
-    page = survey.pages[0]
-    assert svc.save_page(first.id, page, {page.items[0].id: 2})
-    s = svc.load(code)
+    st = svc.find(code)
+    first = svc.start(st)
+    again = svc.start(svc.find(code))
+    assert first == again
+    page = st.model.pages[0].page
+    assert svc.save_page(st.code_id, first, 1, {page.items[0].id: 2})
+    s = svc.find(code)
     assert svc.submit(s) is True
     assert svc.submit(s) is False  # a replay changes nothing
-    assert svc.save_page(first.id, page, {page.items[0].id: 4}) is False
+    assert svc.save_page(st.code_id, first, 1, {page.items[0].id: 4}) is False
     assert stored_answers(code) == {page.items[0].id: 2}
-    assert svc.load(code) is None  # a used code cannot be opened again
+    assert not svc.find(code).usable  # a used code cannot be opened again
     db.session.expire_all()
     assert db.session.scalar(select(AccessCode.status).where(AccessCode.code == code)) == "submitted"
 
 
 def test_save_page_refuses_items_from_another_page(app, administration, world, issue):
     code = issue(administration, world.school_a)[0]
-    survey = svc.load(code)
-    response = svc.start(survey)
+    st = svc.find(code)
+    response_id = svc.start(st)
     try:
-        svc.save_page(response.id, survey.pages[0], {survey.pages[1].items[0].id: 1})
+        svc.save_page(st.code_id, response_id, 1, {st.model.pages[1].items[0].id: 1})
     except svc.Tampered:
         pass
     else:
@@ -62,12 +62,23 @@ def test_save_page_refuses_items_from_another_page(app, administration, world, i
     assert stored_answers(code) == {}
 
 
+def test_a_save_is_refused_for_another_codes_response(app, administration, world, issue):
+    """The guard UPDATE matches the response only together with its own code."""
+    mine, theirs = issue(administration, world.school_a, n=2)
+    me, them = svc.find(mine), svc.find(theirs)
+    svc.start(me)
+    their_response = svc.start(them)
+    item = me.model.pages[0].items[0].id
+    assert svc.save_page(me.code_id, their_response, 1, {item: 1}) is False
+    assert stored_answers(theirs) == {}
+
+
 def test_close_out_keeps_answers_and_marks_unfinished_incomplete(client, administration, world, issue):
     started, finished, untouched = issue(administration, world.school_a, n=3)
     for code in (started, finished):
         consent(client, code)
-        client.post(f"/s/{code}/p/1", data={"S_CUL_01": "3"})
-    client.post(f"/s/{finished}/submit")
+        client.post("/s/p/1", data={"S_CUL_01": "3"})
+    client.post("/s/submit")
     assert svc.close_out(administration) == 1
     assert svc.close_out(administration) == 0  # safe to repeat
     assert response_row(started).status == "incomplete"
@@ -78,11 +89,12 @@ def test_close_out_keeps_answers_and_marks_unfinished_incomplete(client, adminis
     assert client.get(f"/s/{started}").status_code == 404
 
 
-def test_load_refuses_codes_outside_the_window(app, administration, world, issue):
+def test_codes_outside_the_window_are_not_usable(app, administration, world, issue):
     code = issue(administration, world.school_a)[0]
-    assert svc.load(code) is not None
-    assert svc.load(code, now=administration.closes_at) is None
-    assert svc.load(code, now=administration.opens_at - dt.timedelta(seconds=1)) is None
+    st = svc.find(code)
+    assert st.usable and st.is_open()
+    assert not st.is_open(administration.closes_at)
+    assert not st.is_open(administration.opens_at - dt.timedelta(seconds=1))
 
 
 # --- the Spanish catalog ----------------------------------------------------------------------
@@ -137,9 +149,10 @@ def test_responses_store_no_address_agent_or_time_of_day(app, administration, wo
     code = issue(administration, world.school_a)[0]
     client = app.test_client()
     env = {"REMOTE_ADDR": ADDRESS, "HTTP_USER_AGENT": AGENT}
-    client.post(f"/s/{code}/consent", data={"choice": "yes"}, environ_base=env)
-    client.post(f"/s/{code}/p/1", data={"S_CUL_01": "3", "S_CUL_02": "4"}, environ_base=env)
-    client.post(f"/s/{code}/submit", environ_base=env)
+    client.get(f"/s/{code}", environ_base=env)
+    client.post("/s/consent", data={"choice": "yes"}, environ_base=env)
+    client.post("/s/p/1", data={"S_CUL_01": "3", "S_CUL_02": "4"}, environ_base=env)
+    client.post("/s/submit", environ_base=env)
     assert response_row(code).status == "submitted"
     inspector = inspect(db.engine)
     for model in (Response, Answer, AccessCode):
