@@ -4,7 +4,11 @@ import os
 import re
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
+from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+from wtforms import ValidationError
 
 from surveys.guidance import GuidanceError, default_guidance
 from surveys.instruments import InstrumentError, load_instruments
@@ -39,6 +43,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    # Every <int:...> rule: an id no database column can hold is no page (a 404, not a 500).
+    app.url_map.converters["int"] = DatabaseId
     register_extensions(app)
     create_embedded_database(app)
     register_instruments(app)
@@ -49,6 +58,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_logging(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """An int URL part that fits a 32-bit signed integer column (PostgreSQL's INTEGER)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
@@ -62,8 +79,14 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
     @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id):
+        # "<id>.<session version>": signing out or changing the password bumps the version,
+        # which ends every session of the account (any copy of the cookie, on every worker).
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -126,11 +149,57 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?(\d+)\s*")
+
+
+def _beyond_integer_column(value: str) -> bool:
+    """Whether `value` is a whole number no INTEGER column (32-bit signed) can hold."""
+    m = _WHOLE_NUMBER.fullmatch(value)
+    digits = m.group(1).lstrip("0") if m else ""
+    return len(digits) > 10 or (digits != "" and int(digits) > 2**31 - 1)
+
+
+def _csrf_exempt(app: Flask) -> bool:
+    """Whether this request's view checks its own CSRF token (marked with @csrf.exempt)."""
+    view = app.view_functions.get(request.endpoint) if request.endpoint else None
+    return view is not None and f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
 def register_security(app: Flask) -> None:
+    @app.before_request
+    def refuse_unstorable_input():
+        # No text the platform stores or looks up may hold a NUL (PostgreSQL refuses it outright).
+        values = [request.path]
+        # A CSRF-exempt view (the import upload) reads its own body, after setting its size limit.
+        for multi in (request.args,) if _csrf_exempt(app) else (request.args, request.form, request.files):
+            for key, items in multi.lists():
+                values.append(key)
+                values.extend(getattr(v, "filename", v) or "" for v in items)
+        if any("\x00" in v for v in values if isinstance(v, str)):
+            abort(400, "What was sent contains a NUL character (\\0), which no form or address here "
+                       "accepts. Nothing was saved.")
+        # Pages read ids from the query string too (?administration=3): none is beyond an INTEGER column.
+        if any(_beyond_integer_column(v) for v in request.args.values()):
+            abort(404, "There is no record with that number.")
+
+    @app.before_request
+    def staff_csrf_time_limit():
+        # Flask-WTF has already checked the token against the longer, respondent limit; a staff
+        # form's token lives a shorter time.
+        cfg = app.config
+        if (not cfg.get("WTF_CSRF_ENABLED", True) or request.method not in cfg.get("WTF_CSRF_METHODS", _UNSAFE)
+                or request.blueprint == "respond" or request.endpoint is None or _csrf_exempt(app)):
+            return
+        token = request.form.get(cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or request.headers.get("X-CSRFToken")
+        try:
+            validate_csrf(token, time_limit=cfg["CSRF_TIME_LIMIT_STAFF"])
+        except ValidationError as exc:
+            raise CSRFError(exc.args[0]) from None
+
     @app.after_request
     def security_headers(response):
         response.headers["Content-Security-Policy"] = CSP
@@ -148,15 +217,24 @@ def register_security(app: Flask) -> None:
 
 
 class _RedactCodes(logging.Filter):
-    """Keep access codes out of request logs so no log line ties a client to a response."""
-    PATTERN = re.compile(r"/(s|o)/[A-Za-z0-9-]+")
+    """Keep access codes and open-link tokens out of request logs so no log line ties a client to a
+    response: every survey path segment after /s/ or /o/ (wherever it appears) and
+    every query string are replaced."""
+    SURVEY_PATH = re.compile(r"/([so])/[^/\s?#\"']+")
+    QUERY = re.compile(r"\?[^\s\"']*")
+
+    @classmethod
+    def redact(cls, text: str) -> str:
+        return cls.QUERY.sub("?<redacted>", cls.SURVEY_PATH.sub(r"/\1/<redacted>", text))
 
     def filter(self, record):
         if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(r"/\1/<redacted>", record.msg)
-        if record.args:
-            record.args = tuple(self.PATTERN.sub(r"/\1/<redacted>", a) if isinstance(a, str) else a
-                                for a in record.args)
+            record.msg = self.redact(record.msg)
+        if isinstance(record.args, dict):  # gunicorn's access log formats with a mapping
+            record.args = {k: self.redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        elif record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in args)
         return True
 
 

@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,6 +19,31 @@ def _flag(name, default):
     if value is None:
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _whole_number(name: str, default: int, low: int, high: int) -> int:
+    """A numeric setting from the environment; anything else stops the app with one sentence."""
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {text!r}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value}.")
+    return value
+
+
+def public_base_url() -> str | None:
+    """PUBLIC_BASE_URL: the address survey links are built from (never the request's Host header)."""
+    url = (os.environ.get("PUBLIC_BASE_URL") or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL {url!r} is not a web address like https://survey.example.org.")
+    return url.rstrip("/")
 
 
 def _instance_folder(path: Path) -> Path:
@@ -83,10 +109,15 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-        # A student may sit on one page for a whole class period; tokens live as long as the session.
-        "WTF_CSRF_TIME_LIMIT": None,
+        # Form tokens expire: a student may sit on one page for a whole class period, staff less long.
+        # Flask-WTF checks the longer limit; climate.register_security applies the staff one.
+        "CSRF_TIME_LIMIT_RESPONDENT": _whole_number("CSRF_TIME_LIMIT_RESPONDENT", 2 * 3600, 600, 12 * 3600),
+        "CSRF_TIME_LIMIT_STAFF": _whole_number("CSRF_TIME_LIMIT_STAFF", 3600, 300, 12 * 3600),
+        # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are trusted.
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0, 0, 5),
+        "PUBLIC_BASE_URL": public_base_url(),
         "MAX_CONTENT_LENGTH": 256 * 1024,
-        "SUPPRESSION_MIN": int(os.environ.get("SUPPRESSION_MIN", "10")),
+        "SUPPRESSION_MIN": _whole_number("SUPPRESSION_MIN", 10, 1, 1000),
         "SIGNIN_MAX_FAILURES": 5,
         "SIGNIN_BLOCK_SECONDS": 15 * 60,
         # A whole school may share one public address: allow a classroom's typos, not guessing.
@@ -102,4 +133,5 @@ def load_config(instance_path: str) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     if config["SUPPRESSION_MIN"] < 5:
         raise ConfigError("SUPPRESSION_MIN must be at least 5: smaller groups could identify respondents.")
+    config["WTF_CSRF_TIME_LIMIT"] = max(config["CSRF_TIME_LIMIT_RESPONDENT"], config["CSRF_TIME_LIMIT_STAFF"])
     return config

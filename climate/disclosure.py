@@ -102,6 +102,12 @@ def stored_counts(run: ScoringRun, group: str) -> dict:
 
 # --- the gate ---------------------------------------------------------------------------------
 
+# The respondents who skipped a background question (or chose "Prefer not to say") are a set that
+# is never shown; they may stand as the second hidden category beside one small category (grade 6
+# of 7 with 6 non-answerers: 13 together, each set kept wide by the audit), so that no large
+# category has to be hidden in their place. docs/disclosure.md, "Remainders".
+REMAINDER_COMPLEMENTS = True
+
 def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> GateResult:
     """Protect every group's cells against everything a reader of this and every earlier
     published revision sees.  Returns the gated cells; a run whose audit fails (or that removes
@@ -122,10 +128,12 @@ def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> G
             if removed:
                 messages.append(removed)
         if values.shape[1]:
-            decision, result = protect(facts, values, min_n, domains=domains, previous=layers)
+            decision, result = protect(facts, values, min_n, domains=domains, previous=layers,
+                                       remainder_complements=REMAINDER_COMPLEMENTS)
         else:  # no scale scores (parents): the audit has no mean to check; the partition rule decides
             decision = decide(facts, min_n, cell_counts(facts.subset(layers[-1][0])) if layers else None,
-                              kept={k for _, dec in layers for k in dec.hidden})
+                              kept={k for _, dec in layers for k in dec.hidden},
+                              remainder_complements=REMAINDER_COMPLEMENTS)
             result = None
         if result is not None and not result.ok:
             messages.append(f"{sg.group.replace('_', ' ')}: {result.message()}")

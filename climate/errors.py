@@ -27,8 +27,12 @@ def _page(code: int, message: str | None = None):
 
 def register(app):
     @app.errorhandler(CSRFError)
-    def csrf_error(_exc):
+    def csrf_error(exc):
         db.session.rollback()
+        if "expired" in (exc.description or ""):
+            minutes = app.config["CSRF_TIME_LIMIT_STAFF"] // 60
+            return _page(400, f"This form was open longer than {minutes} minutes, so it has expired and nothing "
+                              "was saved. Go back, reload the page and try again.")
         return _page(400, "This form has expired or was not sent from this site, so nothing was saved. "
                           "Go back, reload the page and try again.")
 

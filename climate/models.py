@@ -90,14 +90,21 @@ class User(UserMixin, db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Part of every session's id: raising it (sign-out, new password) ends all sessions at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     district: Mapped[District] = relationship()
     schools: Mapped[list[School]] = relationship(secondary=user_school, order_by="School.name")
 
     def set_password(self, password: str) -> None:
+        """A new password also ends every session signed in with the old one."""
         from flask import current_app
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:  # Flask-Login: what the session stores, checked by the user loader
+        return f"{self.id}.{self.session_version}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,40 +1,43 @@
 """One disclosure policy for everything published about an administration's respondents.
 
 The protected unit is a set of respondents, not a table cell.  A *partition* is one school (or the
-district) x respondent group x subgroup variable; its *categories* are the subgroup values, plus
-the *remainder* R (respondents who did not answer the question), which is never shown but is
-published implicitly by subtraction (school total - shown categories).  For each partition the
-policy decides, from respondent counts alone, which categories are hidden; the same categories are
-then hidden for every topic, domain, item table and percentage of that partition.
+district) x respondent group x subgroup variable; its *categories* are the subgroup values.  The
+*remainder* R (respondents who did not answer the question or preferred not to say) is never
+shown and is no category: it is published only implicitly, by subtraction (school total - shown
+categories), and to the published precision.  For each partition the policy decides, from
+respondent counts alone, which categories are hidden; the same categories are then hidden for
+every topic, domain, item table and percentage of that partition.
+
+Published precision is part of what a reader knows: means (and interval ends) are shown in whole
+scale points (surveys.domain.PUBLISHED_DECIMALS) and percentages in whole percent, so a shown mean
+m of n respondents only tells that their sum lies in [n (m - 1/2), n (m + 1/2)]; counts n are exact.
 
 Rules (min_n = N, default 10, never below 5), for every equation a reader sees
 
     school total  = sum of the school's categories + R          (one per school, per variable)
-    district cell = sum over schools of the school cells        (one per category, and R)
+    district cell = sum over schools of the school cells        (one per category)
     district total = sum over schools of the school totals
 
 and for every count column (respondents, and respondents with a result in each measure):
 
 1. a cell with 1..N-1 respondents (or 1..N-1 with a result in some measure) is hidden: "fewer";
-2. in every equation, the hidden members with respondents (R counting as hidden) are none, or at
-   least two holding at least N respondents together; a remainder of N or more may stand alone;
+2. in every equation the hidden categories with respondents are none, or at least two holding at
+   least N respondents together; where that cannot be met, all of them are hidden (the whole
+   partition).  R takes no part (``remainder_complements=True`` lets it count as a hidden member);
 3. complements are chosen by an integer program (scipy ``milp``/HiGHS) that minimises the number
-   of respondents covered by hidden cells: smallest groups first, and a group of 2N or more only
-   where nothing smaller protects as well: "complement";
+   of respondents covered by hidden cells, a category of 2N or more counting double: smallest
+   groups first, and a group of 2N or more only where nothing smaller protects as well: "complement";
 4. a cell whose n changed by 1..N-1 since the last published revision is hidden: "revision";
-5. cut loop (Fischetti/Salazar-Gonzalez): the hidden system is checked for protected values that
-   the published equations determine; each one adds a cut "hide one more cell next to it" and the
-   program is solved again.
-
+5. cut loop (Fischetti/Salazar-Gonzalez): a protected count that the published equations
+   determine adds a cut "hide one more cell next to it" and the program is solved again;
 6. a cell hidden in a published revision stays hidden in later ones;
-7. ``protect``: what ``audit`` can still work out (a domain is the mean of the topics each
-   respondent has, so respondents missing a topic tie the count columns together) is fed back as
-   cuts "hide one more shown category of that partition" until the audit passes.
+7. ``protect``: what ``audit`` can still work out (a remainder pinned by the rounded means, a
+   domain tying topics of respondents missing one) is fed back as cuts "hide one more shown
+   category of that partition" until the audit passes.
 
-``audit`` then plays a determined reader with linear programs over every published sum, n, district
-total, domain = mean of the same respondents' topic scores, and every earlier revision.  Cells shown
-in every measure of every revision are constants (their atoms enter other equations only through
-their published sums); all minimum and maximum programs go to HiGHS as one block-diagonal program.
+``audit`` then plays a determined reader with linear programs over every published sum (to its
+published precision), n, district total, domain = mean of the same respondents' topic scores, level
+and answer percentages, and every earlier revision.
 
 Cell keys are (group, school_id | None, subgroup | None, value | None), as in surveys.aggregate:
 school None is the district, subgroup None the school's (or district's) total.
@@ -47,9 +50,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import block_diag, csr_matrix, identity, kron
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import csr_matrix, identity, kron, vstack
 
+from .domain import PUBLISHED_DECIMALS
 from .suppression import DEFAULT_MIN_N, check_min_n
 
 FEWER, COMPLEMENT, REVISION = "fewer", "complement", "revision"
@@ -60,6 +63,7 @@ REASON_TEXT = {
     REVISION: "Hidden because this group changed by fewer than {n} respondents since the last published results",
 }
 DEFAULT_WIDTH = 10.0
+SCREEN_MAX = 200  # unknowns up to which a program is screened before its linear programs
 SCORE_RANGE = (100.0, 500.0)
 
 
@@ -218,6 +222,7 @@ class Decision:
     counts: dict = field(default_factory=dict, repr=False)
     measures: tuple = ()
     remainders: bool = True   # small non-answering remainders are protected sets
+    audit_cuts: list = field(default_factory=list, repr=False)  # [(key, what)] the audit made protect hide more for
 
     def reason(self, key):
         """The reason a cell is hidden (for a decision made per measure, the first measure's)."""
@@ -295,12 +300,15 @@ def _equations(b: Block, school_total_hidden):
 
 
 def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, time_limit: float,
-                 remainders: bool = True):
-    """Hidden flags (rows, cols) minimising covered respondents.  forced: (r, k) -> reason;
-    fixed: (r, k) -> bool for cells decided elsewhere (R is always hidden, totals from the
-    school block)."""
+                 remainder_complements: bool = False):
+    """Hidden flags (rows, cols) minimising covered respondents (a category of 2N or more counts
+    twice, so it is taken only where nothing smaller protects as well).  forced: (r, k) -> reason;
+    fixed: (r, k) -> bool for cells decided elsewhere (totals come from the school block; the
+    remainder is never shown and is no category: it takes no part in the rule, unless
+    remainder_complements lets it be one of the hidden members that protect a small category)."""
     R, C, J = b.counts.shape
-    var_cells = [(r, k) for r in range(R) for k in range(C) if (r, k) not in fixed and b.counts[r, k, 0] > 0]
+    var_cells = [(r, k) for r in range(R) for k in range(C)
+                 if (r, k) not in fixed and b.counts[r, k, 0] > 0]
     vidx = {c: i for i, c in enumerate(var_cells)}
     nv = len(var_cells)
     eqs = _equations(b, {r: fixed.get((r, C - 1), False) for r in range(R)})
@@ -315,38 +323,35 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
         lo.append(lower), hi.append(upper)
 
     for members, parent in eqs:
-        cells = members + [parent]
+        cells = [c for c in members + [parent] if c[1] != C - 2 or remainder_complements]
         w = np.array([b.counts[c[0], c[1]] for c in cells])  # (len, J)
         pats = {}
         for j in range(J):
             pats.setdefault(tuple(w[:, j]), j)
         for pat in pats:
             wj = np.array(pat)
-            if not (wj > 0).any():
+            present = [(c, wc) for c, wc in zip(cells, wj) if wc > 0 and (c in vidx or fixed.get(c, False))]
+            if not present:
                 continue
             a = nv + n_a
             n_a += 1
+            must = any(c not in vidx and c[1] != C - 2 for c, _ in present)
+            whole = len(present) < 2 or sum(wc for _, wc in present) < min_n
             mass, count = [(a, -float(min_n))], [(a, -2.0)]
             const_mass = const_count = 0.0
-            must = False
-            for c, wc in zip(cells, wj):
-                if wc <= 0:
-                    continue
+            for c, wc in present:
                 if c in vidx:
-                    add([(vidx[c], 1.0), (a, -1.0)], -np.inf, 0.0)  # y <= a
+                    add([(vidx[c], 1.0), (a, -1.0)], -np.inf, 0.0)      # y <= a
+                    if whole:   # the rule cannot be met: the whole partition is hidden together
+                        add([(vidx[c], 1.0), (a, -1.0)], 0.0, np.inf)
                     mass.append((vidx[c], float(wc)))
                     count.append((vidx[c], 1.0))
-                elif fixed.get(c, False):
-                    is_rem = c[1] == C - 2
-                    if is_rem and (wc >= min_n or not remainders):
-                        mass.append((a, float(wc)))
-                        count.append((a, 1.0))
-                    else:
-                        must = True
-                        const_mass += wc
-                        const_count += 1
-            add(mass, -const_mass, np.inf)
-            add(count, -const_count, np.inf)
+                else:
+                    const_mass += wc
+                    const_count += 1
+            if not whole:
+                add(mass, -const_mass, np.inf)
+                add(count, -const_count, np.inf)
             a_forced.append(must)
     if R == 2:  # one school: the district cells are the school's cells, hidden alike
         for k in range(C):
@@ -364,8 +369,8 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
     for i, m in enumerate(a_forced):
         if m:
             lb[nv + i] = 1.0
-    cost = np.concatenate([np.array([b.counts[c[0], c[1], 0] for c in var_cells], dtype=float) + 1e-3,
-                           np.zeros(n_a)])
+    size = np.array([b.counts[c[0], c[1], 0] for c in var_cells], dtype=float)
+    cost = np.concatenate([size * np.where(size >= 2 * min_n, 2.0, 1.0) + 1e-3, np.zeros(n_a)])
     hidden = np.zeros((R, C), dtype=bool)
     for c, h in fixed.items():
         hidden[c] = h
@@ -410,13 +415,12 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
         A = A[np.abs(A).sum(1) > 0]
         if A.shape[0] == 0:
             continue
-        _, s, vt = np.linalg.svd(A)
-        rank = int((s > 1e-9 * max(1.0, s.max())).sum())
-        null = vt[rank:]
+        Q = _row_basis(A)
+        pinned = (Q ** 2).sum(0) > 1 - 1e-9  # the unit vector of the cell lies in the row space
         for c, i in ui.items():
             if not protect[c] or c in seen:
                 continue
-            if null.shape[0] == 0 or np.abs(null[:, i]).max() < 1e-9:
+            if pinned[i]:
                 seen.add(c)
                 cut = set()
                 for members, parent in eqs:
@@ -429,16 +433,20 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
 
 def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = None,
            time_limit: float = 10.0, max_cuts: int = 50, cuts: Sequence = (),
-           kept: Mapping | None = None, remainders: bool = True) -> Decision:
+           kept: Mapping | None = None, remainders: bool = True, remainder_complements: bool = False) -> Decision:
     """The hidden cells of an administration (see the module docstring).
 
     previous : cell_counts of the last published revision, or None.
     cuts : sets of keys of which at least one must be hidden (from ``protect``).
     kept : keys hidden in a published revision: they stay hidden (as complements unless rule 1
       applies), since showing one now would give it by difference with the earlier revision.
-    remainders : protect non-answering remainders of 1..N-1 (rule 2).  False: a remainder is still
-      never shown and still counts as a hidden member protecting others, but its own mean may be
-      worked out; it removes most of the over-suppression (see docs/disclosure.md, "Remainders").
+    remainders : whether ``audit`` treats non-answering remainders of 1..N-1 as protected sets (the
+      default).  Either way a remainder is never shown and is no category: it neither needs nor
+      gives a complement here; the rounding of the published means protects it, and ``protect``
+      hides a category next to it only where the audit finds it pinned.
+    remainder_complements : let a remainder (hidden anyway) be one of the two or more hidden members
+      holding N respondents that protect a small category (not the issue's rule, which counts
+      categories only; offered because it spares most complements of 2N or more).
     Returns a Decision."""
     min_n = check_min_n(min_n)
     current = cell_counts(facts)
@@ -475,12 +483,10 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
             cuts = [sorted(b.cell(k) for k in cut) for cut in extra
                     if all(k[0] == group and k[2] == b.var for k in cut)]
             for _ in range(max_cuts):
-                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainders)
+                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainder_complements)
                 protect = np.zeros_like(hidden)
                 for c, reason in forced.items():
                     protect[c] = reason in (FEWER, REVISION)
-                rem = b.counts[:, C - 2, 0]
-                protect[:, C - 2] = (rem > 0) & (rem < min_n) & remainders
                 bad = _determined(b, hidden, protect, {r: fixed.get((r, C - 1), False) for r in range(R)})
                 new = [cut for _, cut in bad if cut and cut not in cuts]
                 if not new:
@@ -518,6 +524,7 @@ class AuditResult:
     failures: list
     n_sets: int          # protected respondent sets x measures checked
     n_lps: int           # linear programs solved
+    ranges: dict = field(default_factory=dict)  # (key, measure, what) -> (low, high), with spans=True
 
     @property
     def ok(self) -> bool:
@@ -529,89 +536,158 @@ class AuditResult:
         return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
 
 
-def _null_space(A) -> np.ndarray:
-    """(v, d) orthonormal basis of A's null space (A (e, v) sparse)."""
-    dense = A.toarray()
-    if dense.shape[0] == 0:
-        return np.eye(dense.shape[1])
-    _, sv, vt = np.linalg.svd(dense, full_matrices=True)
-    rank = int((sv > 1e-9 * max(1.0, sv.max())).sum())
-    return vt[rank:].T
+def _row_basis(A) -> np.ndarray:
+    """(r, v) orthonormal basis of the row space of a small dense (e, v) matrix, by modified
+    Gram-Schmidt with one re-orthogonalisation (vector operations only: the LAPACK SVD spends
+    far more on threads than on these matrices)."""
+    A = np.asarray(A, dtype=np.float64)
+    Q = np.zeros((min(A.shape), A.shape[1]))
+    k = 0
+    for row in A:
+        scale = np.linalg.norm(row)
+        if scale == 0 or k == Q.shape[0]:
+            continue
+        v = row.copy()
+        for _ in range(2):
+            v -= Q[:k].T @ (Q[:k] @ v)
+        nrm = np.linalg.norm(v)
+        if nrm > 1e-9 * scale:
+            Q[k] = v / nrm
+            k += 1
+    return Q[:k]
 
 
-def _moves(c, basis, truth, lb, ub, need, counted) -> bool:
-    """Screening before the linear programs: from the true values, step along the null-space
-    direction that changes c.x most, as far as the bounds allow both ways.  Both ends are worlds
-    consistent with everything published, so if c.x differs by ``need`` between them (a count: by
-    one from its true whole value) the set is protected and needs no program."""
-    if basis.shape[1] == 0:
-        return False
-    d = basis @ (basis.T @ c)
-    gain = float(c @ d)
-    if gain <= 1e-12:
-        return False
-    pos, neg = d > 1e-12, d < -1e-12
-    mag = np.maximum(np.abs(d), 1e-300)
-    t_up = float(np.min(np.r_[((ub - truth) / mag)[pos], ((truth - lb) / mag)[neg]], initial=np.inf))
-    t_down = float(np.min(np.r_[((truth - lb) / mag)[pos], ((ub - truth) / mag)[neg]], initial=np.inf))
-    if counted:
-        return max(t_up, t_down) * gain >= need - 1e-9
-    return (t_up + t_down) * gain >= need + 1e-9
+def _step(rate, room_up, room_down) -> float:
+    """Largest t >= 0 such that values moving by t * rate stay within their room either way."""
+    pos, neg = rate > 1e-12, rate < -1e-12
+    return float(np.min(np.r_[room_up[pos] / rate[pos], room_down[neg] / -rate[neg]], initial=np.inf))
 
 
-def _solve_ranges(problems: dict, objectives: dict):
-    """Minimum and maximum of every objective subject to its program, in one linear program.
+@dataclass
+class _Program:
+    """What a reader knows about one block's unknowns x (v,): lb <= x <= ub, E x = e (domain ties,
+    exclusive levels), lo <= G x <= hi (every published sum, to the published precision)."""
+    E: csr_matrix
+    e: np.ndarray
+    G: csr_matrix
+    lo: np.ndarray
+    hi: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    truth: np.ndarray
 
-    problems : id -> (A (e, v) sparse, b (e,), lb (v,), ub (v,));  objectives : id -> [(info, c (v,))].
-    Each objective gets two independent copies of its program (min c.x and max c.x), all copies
-    side by side in one block-diagonal program: HiGHS solves the lot in one call, and the optimum
-    of the sum is the optimum of every copy.  Returns (lows, highs) in objectives' order, and 1."""
-    if not objectives:
-        return np.array([]), np.array([]), 0
-    blocks_, rhs, lbs, ubs, costs = [], [], [], [], []
-    for pid, objs in objectives.items():
-        A, b, lb, ub, _ = problems[pid]
-        q = 2 * len(objs)
-        blocks_.append(kron(identity(q, format="csr"), A, format="csr"))
-        rhs.append(np.tile(b, q)), lbs.append(np.tile(lb, q)), ubs.append(np.tile(ub, q))
-        c = np.stack([o for _, o in objs])                        # (q/2, v)
-        costs.append(np.stack([c, -c], axis=1).ravel())           # min copy, then max copy
-    A = block_diag(blocks_, format="csr")
-    cost = np.concatenate(costs)
-    res = linprog(cost, A_eq=A, b_eq=np.concatenate(rhs), bounds=np.stack([np.concatenate(lbs), np.concatenate(ubs)], 1),
-                  method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"the audit program failed: {res.message}")
-    lows, highs, at = [], [], 0
-    for pid, objs in objectives.items():
-        v = problems[pid][0].shape[1]
-        for _, o in objs:
-            lows.append(o @ res.x[at:at + v])
-            highs.append(o @ res.x[at + v:at + 2 * v])
-            at += 2 * v
-    return np.array(lows), np.array(highs), 1
+    def restrict(self, cols):
+        """The program of the unknowns ``cols`` with every other unknown fixed at its true value:
+        a reader who knew all else exactly.  Ranges found in it are never wider than the true ones."""
+        Gc, Ec = self.G[:, cols], self.E[:, cols]
+        grow = np.flatnonzero(np.diff(Gc.tocsr().indptr))
+        erow = np.flatnonzero(np.diff(Ec.tocsr().indptr))
+        fixed = self.G[grow] @ self.truth - Gc[grow] @ self.truth[cols]
+        efixed = self.E[erow] @ self.truth - Ec[erow] @ self.truth[cols]
+        return _Program(Ec[erow], self.e[erow] - efixed, Gc[grow], self.lo[grow] - fixed, self.hi[grow] - fixed,
+                        self.lb[cols], self.ub[cols], self.truth[cols])
+
+    def screened(self, c, need, counted) -> bool:
+        """A cheap sufficient check before the programs: two worlds consistent with everything
+        published, stepped from the truth along the projection of c on the directions that keep
+        every tie and published sum exact, then on those that keep the ties exact and use the
+        rounding slack of the sums; unknowns at a bound of the score range (clipped scores) stay
+        put.  True when c.x differs by ``need`` between them (a count: by one whole value either way)."""
+        if not hasattr(self, "_free"):
+            self._free = np.minimum(self.truth - self.lb, self.ub - self.truth) > 1e-6 * (self.ub - self.lb)
+            self._dense_g, self._dense_e = self.G.toarray(), self.E.toarray()
+            self._dirs = [lambda: np.vstack([self._dense_e, self._dense_g])[:, self._free],
+                          lambda: self._dense_e[:, self._free]]
+        free = self._free
+        g0 = self._dense_g @ self.truth
+        ends = []
+        for sign in (1.0, -1.0):
+            point, gx, moved = self.truth.copy(), g0.copy(), 0.0
+            for i, rows in enumerate(self._dirs):
+                if callable(rows):  # computed when first needed
+                    rows = self._dirs[i] = _row_basis(rows())
+                d = np.zeros_like(point)
+                d[free] = sign * (c[free] - rows.T @ (rows @ c[free]))  # c's projection on the null space
+                gain = sign * float(c @ d)
+                if gain <= 1e-12:
+                    continue
+                gd = self._dense_g @ d
+                t = max(0.0, min(_step(d, self.ub - point, point - self.lb), _step(gd, self.hi - gx, gx - self.lo)))
+                point, gx, moved = point + t * d, gx + t * gd, moved + t * gain
+                if (moved >= need - 1e-9) if counted else (moved >= need / 2 + 1e-9):
+                    break
+            ends.append(moved)
+        return max(ends) >= need - 1e-9 if counted else sum(ends) >= need + 1e-9
+
+    def spans(self, cs):
+        """(lows, highs) of c.x over the program for every c of cs (q, v), in one HiGHS call: each
+        minimum and maximum gets its own copy of the program, side by side (block-diagonal), so
+        the optimum of the sum is the optimum of every copy."""
+        cs = np.atleast_2d(cs)
+        q, v = 2 * cs.shape[0], cs.shape[1]
+        eye = identity(q, format="csr")
+        has_g, has_e = self.G.shape[0] > 0, self.E.shape[0] > 0
+        res = linprog(np.stack([cs, -cs], axis=1).ravel(),
+                      A_ub=kron(eye, _vstack(self.G, -self.G), format="csr") if has_g else None,
+                      b_ub=np.tile(np.r_[self.hi, -self.lo], q) if has_g else None,
+                      A_eq=kron(eye, self.E, format="csr") if has_e else None,
+                      b_eq=np.tile(self.e, q) if has_e else None,
+                      bounds=np.tile(np.c_[self.lb, self.ub], (q, 1)), method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"the audit program failed: {res.message}")
+        xs = res.x.reshape(cs.shape[0], 2, v)
+        return (cs * xs[:, 0]).sum(1), (cs * xs[:, 1]).sum(1)
+
+
+def _vstack(a, b):
+    return vstack([a, b], format="csr")
+
+
+def _published_interval(s, n, counted, decimals, pct_decimals):
+    """[low, high] of a published cell's sum: its mean (a count: its percentage of n) as published,
+    plus or minus half a unit of the published precision, times n.  decimals None: exact."""
+    s, n = np.asarray(s, float), np.asarray(n, float)
+    places = np.where(counted, -1 if pct_decimals is None else pct_decimals + 2, -1 if decimals is None else decimals)
+    mean = s / n
+    shown = np.array([np.round(v, p) if p >= 0 else v for v, p in zip(mean, places)])
+    half = np.where(places >= 0, 0.5 * 10.0 ** -places.astype(float), 0.0)
+    slack = 1e-9 * np.maximum(n, 1.0)
+    return np.minimum(n * (shown - half), s) - slack, np.maximum(n * (shown + half), s) + slack
 
 
 def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapping | None = None,
           count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
-          width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE) -> AuditResult:
+          width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE,
+          decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0,
+          spans: bool = False) -> AuditResult:
     """Play a determined reader of everything one role sees for an administration.
 
     values : (n, m) float, each respondent's result per measure (NaN = none).  Score measures are
       scale scores in score_range; count measures (e.g. "item X answered 3", "level favourable")
-      are 0/1 and only their counts are published.
+      are 0/1 and published as percentages of the cell's n with a result.
     domains : domain measure -> its topic measures; a respondent's domain score is the mean of
       their topic scores, which ties the measures of a published cell together.
     exclusive : groups of count measures of which each respondent with a result has exactly one:
-      the performance levels of a topic, the answer categories of an item (their percentages are
-      these counts over n, so they tie together too).
+      the performance levels of a topic, the answer categories of an item.
     previous : [(mask (n,) bool, Decision)] earlier published revisions: the respondents in mask
       with the same results (a re-score under the same calibration).
-    Every published cell (not hidden, in this or an earlier revision) gives sum and n of every
-    measure.  Protected sets: hidden "fewer" cells, non-answering remainders of
-    fewer than N (unless ``decision.remainders`` is False), and respondents added since a revision in a cell (1..N-1 of them).  Pass: each
-    set's mean can range over at least ``width`` points, and each count can take at least two
-    whole values."""
+    decimals, pct_decimals : the published precision of means and of percentages (None: exact).
+      A shown mean m of n respondents tells the reader only that their sum lies in
+      [n (m - h), n (m + h)], h half a unit of the last published place; counts n are exact.
+    spans : solve every set's whole program and return each feasible range in ``.ranges`` (slower;
+      for tests and for a privacy officer's report).
+    Every published cell (not hidden, in this or an earlier revision) gives n and, to the
+    published precision, the sum of every measure.  Protected sets: hidden "fewer" cells,
+    non-answering remainders of fewer than N (unless ``decision.remainders`` is False), and
+    respondents added since a revision in a cell (1..N-1 of them).  Pass: each set's mean can range
+    over at least ``width`` points, and each count can take at least two whole values.
+
+    Each set is first screened (``_Program.screened``), then checked by linear programs over the
+    unknowns of its school (and, for each category it hides that the district shows, of the other
+    school hiding most there, which the district cell ties to it) in the measures tied to the one
+    checked, every other unknown fixed at the truth: a range found there is never wider than
+    the true one.  Only a set found too narrow there is solved over the whole block.  All minimum and
+    maximum programs of one such part go to HiGHS as one block-diagonal program."""
     x = np.asarray(values, dtype=np.float64)
     m = len(facts.measures)
     if x.shape != (len(facts.school_ids), m):
@@ -621,7 +697,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         raise ValueError("the protection width must be positive")
     names = list(facts.measures)
     mpos = {name: j for j, name in enumerate(names)}
-    is_count = np.array([name in set(count_measures) for name in names])
+    is_count = np.array([name in set(count_measures) for name in names], dtype=bool)
     lo_v = np.where(is_count, 0.0, score_range[0])
     hi_v = np.where(is_count, 1.0, score_range[1])
     if is_count.any() and not np.isin(x[:, is_count][~np.isnan(x[:, is_count])], (0.0, 1.0)).all():
@@ -635,106 +711,108 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
-    failures, n_sets = [], 0
-    ranges, problems, objectives, null = [], {}, {}, {}
+    failures, n_sets, n_lps, ranges = [], 0, 0, {}
     N = decision.min_n
-    for bi, b in enumerate(blocks(facts)):
+    for b in blocks(facts):
         S, K = len(b.schools), len(b.values)
         idx = b.members
         bits = np.zeros(idx.size, dtype=np.int64)
         for li, (mk, _) in enumerate(layers[1:], start=1):
             bits |= mk[idx].astype(np.int64) << li
-        pattern = (has[idx].astype(np.int64) * (1 << np.arange(m) % 62)).sum(1) if m <= 62 else \
-            np.unique(has[idx], axis=0, return_inverse=True)[1].ravel()
-        codes = np.stack([b.row_of, b.col_of, bits, pattern], axis=1)
-        atoms, atom_of = np.unique(codes, axis=0, return_inverse=True)
+        pattern = np.unique(has[idx], axis=0, return_inverse=True)[1].ravel()
+        atoms, atom_of = np.unique(np.stack([b.row_of, b.col_of, bits, pattern], axis=1), axis=0,
+                                   return_inverse=True)
         atom_of = atom_of.ravel()
         A_n = atoms.shape[0]
         n_am = np.zeros((A_n, m))
         np.add.at(n_am, atom_of, has[idx].astype(float))
         s_am = np.zeros((A_n, m))
         np.add.at(s_am, atom_of, np.where(has[idx], x[idx], 0.0))
-        # cells: (r, k) -> atom mask
-        cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
-        in_cell = {}
-        for r, k in cells:
-            sel = np.ones(A_n, dtype=bool) if r == S else atoms[:, 0] == r
-            if k != K + 1:
-                sel &= atoms[:, 1] == k
-            in_cell[(r, k)] = sel
-        # protected sets of the current revision
-        sets = []
-        for r, k in cells:
-            key = b.key(r, k)
-            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
-                sets.append((key, in_cell[(r, k)], "hidden cell"))
-        for r in range(S + 1):
-            if b.var is None:
-                break
-            sel = atoms[:, 1] == K if r == S else (atoms[:, 0] == r) & (atoms[:, 1] == K)
-            nr = b.counts[r, K, 0]
-            if 0 < nr < N and decision.remainders:
-                sets.append((b.key(r, K), sel, "remainder"))
-        for li, (mk, dec) in enumerate(layers[1:], start=1):
-            new = (atoms[:, 2] >> li) & 1 == 0
-            for r, k in cells:
-                sel = in_cell[(r, k)] & new
-                nd = n_am[sel].max() if sel.any() else 0
-                if 0 < nd < N:
-                    sets.append((b.key(r, k), sel, "revision change"))
-        # A school cell shown in every measure of every revision publishes its sums, and its atoms
-        # enter every other equation only through those sums: they are constants, not unknowns.
-        keep = np.zeros(A_n, dtype=bool)
-        for _, sel, _ in sets:
-            keep |= sel
-        base_key = [b.key(r, k) for r, k in zip(atoms[:, 0], atoms[:, 1])]
-        for key in set(base_key):
-            if key[3] == REMAINDER or any(dec.hidden_in(key, name) for _, dec in layers for name in names):
-                keep |= np.array([bk == key for bk in base_key])
+        live = n_am > 0
         var_id = -np.ones((A_n, m), dtype=np.int64)
-        live = (n_am > 0) & keep[:, None]
         var_id[live] = np.arange(live.sum())
         nvar = int(live.sum())
-        lb = (lo_v[None, :] * n_am)[live]
-        ub = (hi_v[None, :] * n_am)[live]
+        if nvar == 0:
+            continue
+        var_atom, var_j = np.nonzero(live)
+        lb, ub = (lo_v[None, :] * n_am)[live], (hi_v[None, :] * n_am)[live]
         truth = s_am[live]
-        rows, cols, vals, rhs = [], [], [], []
+        # published cells: (r, k) with k a category or the total (K + 1); each atom lies in 2 or 4
+        cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
+        cell_no = {c: i for i, c in enumerate(cells)}
+        ncell = len(cells)
+        a_r, a_k = atoms[:, 0], atoms[:, 1]
+        memb = [np.array([cell_no[(r, K + 1)] for r in a_r]), np.full(A_n, cell_no[(S, K + 1)])]
+        cat = a_k < K
+        if cat.any():
+            memb += [np.where(cat, [cell_no.get((r, k), -1) for r, k in zip(a_r, a_k)], -1),
+                     np.where(cat, [cell_no.get((S, k), -1) for k in a_k], -1)]
+        g_rows, g_cols = [], []
         for li, (mk, dec) in enumerate(layers):
-            lsel = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
-            for r, k in cells:
-                key = b.key(r, k)
-                sel = in_cell[(r, k)] & lsel
-                for j in range(m):
-                    v = var_id[sel, j]
-                    v = v[v >= 0]
-                    if v.size == 0 or dec.hidden_in(key, names[j]):
-                        continue
-                    e = len(rhs)
-                    rows.extend([e] * v.size), cols.extend(v.tolist()), vals.extend([1.0] * v.size)
-                    rhs.append(float(s_am[sel & keep, j].sum()))
+            in_layer = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
+            shown = np.array([[not dec.hidden_in(b.key(*c), name) for name in names] for c in cells])  # (cells, m)
+            for cell_of in memb:
+                ok = (cell_of >= 0)[var_atom] & in_layer[var_atom]
+                v = np.flatnonzero(ok)
+                v = v[shown[cell_of[var_atom[v]], var_j[v]]]
+                g_rows.append((li * ncell + cell_of[var_atom[v]]) * m + var_j[v])
+                g_cols.append(v)
+        g_rows, g_cols = np.concatenate(g_rows), np.concatenate(g_cols)
+        row_ids, g_rows = np.unique(g_rows, return_inverse=True)
+        G = csr_matrix((np.ones(g_rows.size), (g_rows, g_cols)), shape=(row_ids.size, nvar))
+        s_row = G @ truth
+        n_row = G @ n_am[live]
+        lo, hi = _published_interval(s_row, n_row, is_count[row_ids % m], decimals, pct_decimals)
+        e_rows, e_cols, e_vals, e_rhs = [], [], [], []
         for d, ts in ties:
             for a in np.flatnonzero(live[:, d]):
                 tv = [t for t in ts if live[a, t]]
                 if not tv:
                     continue
-                e = len(rhs)
-                rows.append(e), cols.append(int(var_id[a, d])), vals.append(1.0)
+                e = len(e_rhs)
+                e_rows.append(e), e_cols.append(int(var_id[a, d])), e_vals.append(1.0)
                 for t in tv:
-                    rows.append(e), cols.append(int(var_id[a, t])), vals.append(-n_am[a, d] / (n_am[a, t] * len(tv)))
-                rhs.append(0.0)
+                    e_rows.append(e), e_cols.append(int(var_id[a, t])), e_vals.append(-n_am[a, d] / (n_am[a, t] * len(tv)))
+                e_rhs.append(0.0)
         for grp in groups_:
             for a in np.flatnonzero(live[:, grp].any(1)):
                 cv = [c for c in grp if live[a, c]]
-                e = len(rhs)
-                rows.extend([e] * len(cv)), cols.extend(int(var_id[a, c]) for c in cv), vals.extend([1.0] * len(cv))
-                rhs.append(float(n_am[a, grp].max()))
-        A = csr_matrix((vals, (rows, cols)), shape=(len(rhs), nvar)) if nvar else csr_matrix((0, 0))
-        b_eq = np.array(rhs)
-        if nvar:
-            adj = (A.T @ A).tocsr() if A.shape[0] else csr_matrix((nvar, nvar))
-            _, comp = connected_components(adj + csr_matrix((np.ones(nvar), (np.arange(nvar), np.arange(nvar)))),
-                                           directed=False)
-            row_comp = comp[A.indices[A.indptr[:-1]]] if A.shape[0] else np.zeros(0, dtype=np.int64)
+                e = len(e_rhs)
+                e_rows.extend([e] * len(cv)), e_cols.extend(int(var_id[a, c]) for c in cv), e_vals.extend([1.0] * len(cv))
+                e_rhs.append(float(n_am[a, grp].max()))
+        E = csr_matrix((e_vals, (e_rows, e_cols)), shape=(len(e_rhs), nvar))
+        whole = _Program(E, np.array(e_rhs), G, lo, hi, lb, ub, truth)
+        # protected sets of the current revision
+        sets = []
+        for r, k in cells:
+            key = b.key(r, k)
+            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key, ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)), "hidden cell"))
+        if b.var is not None and decision.remainders:
+            for r in range(S + 1):
+                if 0 < b.counts[r, K, 0] < N:
+                    sets.append((b.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+        for li in range(1, len(layers)):
+            new = (atoms[:, 2] >> li) & 1 == 0
+            for r, k in cells:
+                sel = ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)) & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((b.key(r, k), sel, "revision change"))
+        # a school hiding a category that the district shows is tied through the district cell to
+        # the other schools hiding it: its programs take in the one hiding the most respondents there
+        hidden_at = np.array([[any(dec.hidden_in(b.key(r, k), name) for _, dec in layers for name in names)
+                               for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+        partners = [{r} for r in range(S)] + [set()]
+        for k in range(K):
+            rs = np.flatnonzero(hidden_at[:S, k])
+            if rs.size > 1 and not hidden_at[S, k]:
+                for r in rs:
+                    others = rs[rs != r]
+                    partners[r].add(int(others[np.argmax(b.counts[others, k, 0])]))
+        var_row = a_r[var_atom]
+        family = _families(m, [[d] + ts for d, ts in ties] + groups_)
+        local, queue = {}, defaultdict(list)
         for key, sel, what in sets:
             for j in range(m):
                 v = var_id[sel, j]
@@ -742,60 +820,101 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 if v.size == 0:
                     continue
                 n_sets += 1
-                comps = np.unique(comp[v])
-                pid = (bi, tuple(comps))
-                if pid not in problems:
-                    vs = np.flatnonzero(np.isin(comp, comps))
-                    sub_rows = np.flatnonzero(np.isin(row_comp, comps))
-                    problems[pid] = (A[sub_rows][:, vs], b_eq[sub_rows], lb[vs], ub[vs], vs)
-                    null[pid] = _null_space(problems[pid][0]), truth[vs]
-                info = (key, names[j], what, is_count[j], hi_v[j] - lo_v[j])
-                if problems[pid][0].shape[0] == 0:
-                    ranges.append((info, lo_v[j], hi_v[j]))
-                    continue
-                vs = problems[pid][4]
-                obj = np.zeros(vs.size)
-                obj[np.searchsorted(vs, v)] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
+                c = np.zeros(nvar)
+                c[v] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
                 need = 1.0 if is_count[j] else min(width, hi_v[j] - lo_v[j])
-                if _moves(obj, *null[pid], problems[pid][2], problems[pid][3], need, is_count[j]):
-                    continue  # two published-consistent worlds already differ by the width
-                objectives.setdefault(pid, []).append((info, obj))
-    lo_r, hi_r, n_lps = _solve_ranges(problems, objectives)
-    ranges += [(info, lo, hi) for info, lo, hi in zip([i for objs in objectives.values() for i, _ in objs], lo_r, hi_r)]
-    for (key, measure, what, counted, full), lo, hi in ranges:
-        pinned = np.floor(hi + 1e-7) - np.ceil(lo - 1e-7) < 1 if counted else hi - lo < min(width, full) - 1e-7
-        if pinned:
-            failures.append(Failure(key, measure, float(lo), float(hi), what))
-    return AuditResult(failures, n_sets, n_lps)
+                info = (key, names[j], what, need, bool(is_count[j]))
+                if spans:
+                    queue[None].append((info, c))
+                    continue
+                where = (family[j], tuple(sorted(set().union(*(partners[r] for r in np.unique(var_row[v]))))))
+                if where not in local:
+                    cols = np.flatnonzero(np.isin(var_row, where[1]) & (family[var_j] == family[j]))
+                    local[where] = (cols, whole.restrict(cols))
+                cols, prog = local[where]
+                if cols.size > SCREEN_MAX or not prog.screened(c[cols], need, is_count[j]):
+                    queue[where].append((info, c))
+        confirm = []
+        for where, items in queue.items():
+            cols, prog = (np.arange(nvar), whole) if where is None else local[where]
+            n_lps += 1
+            lows, highs = prog.spans(np.stack([c[cols] for _, c in items]))
+            for (info, c), low, high in zip(items, lows, highs):
+                if spans:
+                    ranges[info[:3]] = (float(low), float(high))
+                if _pinned(low, high, *info[3:]):
+                    confirm.append((info, c) if len(cols) < nvar else (info, None, low, high))
+        if confirm and any(len(item) == 2 for item in confirm):
+            n_lps += 1
+            lows, highs = whole.spans(np.stack([item[1] for item in confirm if len(item) == 2]))
+            it = iter(zip(lows, highs))
+            confirm = [item if len(item) == 4 else (item[0], None, *next(it)) for item in confirm]
+        for (key, name, what, need, counted), _, low, high in confirm:
+            if _pinned(low, high, need, counted):
+                failures.append(Failure(key, name, float(low), float(high), what))
+    return AuditResult(failures, n_sets, n_lps, ranges)
+
+
+def _families(m, linked) -> np.ndarray:
+    """(m,) label of each measure's family: measures tied per respondent (a domain and its topics,
+    the levels of a topic, the answers of an item) share one."""
+    label = np.arange(m)
+    for grp in linked:
+        grp = [g for g in grp if g is not None]
+        if grp:
+            old = np.unique(label[grp])
+            label[np.isin(label, old)] = old.min()
+    return label
+
+
+def _pinned(low, high, need, counted) -> bool:
+    if counted:
+        return np.floor(high + 1e-7) - np.ceil(low - 1e-7) < 1
+    return high - low < need - 1e-7
 
 
 def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, domains: Mapping | None = None,
             count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
             width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
-            time_limit: float = 10.0, remainders: bool = True):
+            time_limit: float = 10.0, remainders: bool = True, remainder_complements: bool = False,
+            decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0):
     """Decide, audit, and feed what the audit could work out back into the decision until it passes.
 
     The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
     a respondent has, so respondents missing a topic page make the domain and its topics together
     reveal sums that no single count column shows.  Each failure adds a cut "hide one more shown
     category of that partition" (or, when none is left, the school's whole group, one more
-    district category of that variable, another school's total, the district's), and the program is solved again.  Cells hidden
-    in an earlier revision stay hidden.  count_measures, exclusive, previous, width, score_range as
-    for ``audit``; the last revision's counts are taken from ``previous[-1]``.  Returns (Decision, AuditResult); a result that is not
-    ``ok`` after max_rounds must not be published (its message names the cells)."""
+    district category of that variable, another school's total, the district's), and the program is
+    solved again: the integer program takes the smallest cell of the cut, a category of 2N or more
+    only where no other works.  A remainder pinned by the audit is protected this way (the rule of
+    ``decide`` gives it no complement).  Cells hidden in an earlier revision stay hidden.
+    count_measures, exclusive, previous, width, score_range, decimals, pct_decimals as for ``audit``;
+    remainders, remainder_complements as for ``decide``; the last revision's counts are taken from
+    ``previous[-1]``.  Returns (Decision, AuditResult), the Decision's ``audit_cuts`` listing the
+    (key, what) of the sets the audit made it hide more for; a result that is not ``ok`` after
+    max_rounds must not be published (its message names the cells)."""
     before = cell_counts(facts.subset(previous[-1][0])) if len(previous) else None
     kept = {k for _, dec in previous for k in dec.hidden}
     cuts: list = []
+    why: list = []
     for _ in range(max_rounds):
-        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept, remainders=remainders)
+        decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept, remainders=remainders,
+                          remainder_complements=remainder_complements)
         result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
-                       exclusive=exclusive, previous=previous, width=width, score_range=score_range)
+                       exclusive=exclusive, previous=previous, width=width, score_range=score_range,
+                       decimals=decimals, pct_decimals=pct_decimals)
+        decision.audit_cuts = list(why)
         if result.ok:
             break
-        new = {_cut_for(f.key, decision) for f in result.failures} - {None} - set(cuts)
+        new = {}
+        for f in result.failures:
+            cut = _cut_for(f.key, decision)
+            if cut is not None and cut not in cuts:
+                new.setdefault(cut, (f.key, f.what))
         if not new:
             break
         cuts.extend(sorted(new, key=str))
+        why.extend(dict.fromkeys(new.values()))
     return decision, result
 
 

@@ -56,9 +56,10 @@ LEVEL_LABELS = {
     "most_favorable": {"en": "Most Favorable", "es": "Más favorable"},
 }
 REPORT_MIN, REPORT_MAX = 100.0, 500.0
-# Scale scores are published (CSV exports, result files) with this many decimals, and a
-# performance level is decided on the score as published, so a reader who sees 400.00 sees
-# Favorable whatever float noise lies beyond.
-PUBLISHED_DECIMALS = 2
+# Scale scores and group means (and interval ends) are published on every page and in every
+# shareable CSV with this many decimals: whole scale points.  A performance level is decided on
+# the score as published, so a reader who sees 400 sees Favorable whatever lies beyond, and the
+# disclosure audit (surveys.disclosure) knows each shown mean only to within half a point.
+PUBLISHED_DECIMALS = 0
 
 LANGUAGES = ("en", "es")

@@ -86,7 +86,8 @@ def to_scale(theta, transform: ScaleTransform) -> np.ndarray:
 
 def _published_edge(cut: float, above: bool) -> float:
     """The smallest float whose published value (correctly rounded to PUBLISHED_DECIMALS, as
-    round() and the CSV's f"{x:.2f}" do) is >= cut, or > cut when above."""
+    round() and an f"{x:.0f}" column do; an exact half goes to the even neighbour, so 299.5 is
+    published 300 and 400.5 is published 400) is >= cut, or > cut when above."""
     def reaches(x: float) -> bool:
         r = round(x, PUBLISHED_DECIMALS)
         return r > cut if above else r >= cut
@@ -109,8 +110,9 @@ def performance_levels(scale_scores) -> np.ndarray:
     1 favorable (300 <= s <= 400), 2 most_favorable (> 400), -1 for NaN.
 
     The one level rule of the platform. Both cut scores belong to the favorable level, and
-    the comparison is made on the score as published (rounded to PUBLISHED_DECIMALS), so
-    400.00000000000006 and 399.996 (published 400.00) are both Favorable."""
+    the comparison is made on the score as published (rounded to PUBLISHED_DECIMALS, whole
+    points), so 299.5 and 400.5 (published 300 and 400) are both Favorable and 400.50000000000006
+    (published 401) is Most Favorable."""
     s = np.asarray(scale_scores, dtype=np.float64)
     out = np.where(s < _FAVORABLE_FROM, 0, np.where(s < _MOST_FAVORABLE_FROM, 1, 2)).astype(np.int8)
     out[np.isnan(s)] = -1

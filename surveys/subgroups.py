@@ -1,8 +1,9 @@
 """Report subgroups (grade, sex, race, ...) from respondents' background answers.
 
 Values are kept as stable strings: the answer option's code ("9" for 9th grade), "multiple" for
-people who chose more than one race, and None for no answer or "prefer not to say" (those
-respondents count in the whole group but in no subgroup)."""
+people who chose more than one race, and None for no answer, "prefer not to say" or an answer the
+questionnaire pools with them (`pooled_values`, e.g. "Ungraded"): those respondents count in the
+whole group but in no subgroup."""
 from collections.abc import Mapping
 
 import numpy as np
@@ -28,7 +29,7 @@ def subgroup_values(item: BackgroundItem, stored: np.ndarray) -> np.ndarray:
         out[single] = which[single].astype(str)
         out[valid & (counts > 1)] = MULTIPLE
         return out
-    valid = np.isin(stored, [v for v in item.values if v != item.prefer_not_value])
+    valid = np.isin(stored, [v for v in item.values if v != item.prefer_not_value and v not in item.pooled_values])
     out[valid] = stored[valid].astype(str)
     return out
 

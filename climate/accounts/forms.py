@@ -14,6 +14,17 @@ MIN_PASSWORD = 12
 GRADE_CHOICES = [(0, "K")] + [(g, str(g)) for g in range(1, 13)]
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses numbers too long to compare (WTForms' NumberRange fails on a
+    400-digit number) with a message instead of an error."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > 12:
+            self.data = None
+            raise ValueError("Enter a smaller whole number.")
+        super().process_formdata(valuelist)
+
+
 class SignInForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
@@ -38,13 +49,14 @@ class SchoolForm(FlaskForm):
                                           ("high", "High"), ("other", "Other")])
     grade_low = SelectField("Lowest grade", coerce=int, choices=GRADE_CHOICES)
     grade_high = SelectField("Highest grade", coerce=int, choices=GRADE_CHOICES)
-    enrollment_student = IntegerField("Students in grades 5-12", default=0,
-                                      validators=[NumberRange(min=0, max=100000)])
-    enrollment_instructional_staff = IntegerField("Instructional staff", default=0,
-                                                  validators=[NumberRange(min=0, max=10000)])
-    enrollment_noninstructional_staff = IntegerField("Noninstructional staff", default=0,
-                                                     validators=[NumberRange(min=0, max=10000)])
-    enrollment_parent = IntegerField("Parent households", default=0, validators=[NumberRange(min=0, max=100000)])
+    enrollment_student = WholeNumberField("Students in grades 5-12", default=0,
+                                          validators=[NumberRange(min=0, max=100000)])
+    enrollment_instructional_staff = WholeNumberField("Instructional staff", default=0,
+                                                      validators=[NumberRange(min=0, max=10000)])
+    enrollment_noninstructional_staff = WholeNumberField("Noninstructional staff", default=0,
+                                                         validators=[NumberRange(min=0, max=10000)])
+    enrollment_parent = WholeNumberField("Parent households", default=0,
+                                         validators=[NumberRange(min=0, max=100000)])
     submit = SubmitField("Save school")
 
     def __init__(self, *args, school_id=None, **kwargs):
@@ -52,6 +64,8 @@ class SchoolForm(FlaskForm):
         self._school_id = school_id
 
     def validate_grade_high(self, field):
+        if field.data is None or self.grade_low.data is None:
+            return  # the grade fields' own "not a valid choice" says what is wrong
         if field.data < self.grade_low.data:
             raise ValidationError("The highest grade must not be below the lowest grade.")
 

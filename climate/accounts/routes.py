@@ -1,14 +1,14 @@
 """Staff accounts: sign-in, sign-out and password change (`auth`), and district staff managing
 their district's schools and principal accounts (`district`)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import district_staff_required
 from ..extensions import db
 from ..models import School, User
 from .forms import PasswordForm, PrincipalForm, ResetPasswordForm, SchoolForm, SignInForm
-from .service import (authenticate, district_principals, fill_principal, fill_school, new_password, own_principal,
-                      own_school, safe_next)
+from .service import (authenticate, district_principals, end_all_sessions, fill_principal, fill_school, new_password,
+                      own_principal, own_school, safe_next)
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
 district_bp = Blueprint("district", __name__, url_prefix="/district")
@@ -26,7 +26,7 @@ def sign_in():
     if form.validate_on_submit():
         attempt = authenticate(form.email.data, form.password.data, request.remote_addr or "")
         if attempt.user is not None:
-            login_user(attempt.user)
+            _start_session(attempt.user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         error, status = attempt.error, attempt.status
     elif request.method == "POST":
@@ -34,8 +34,16 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form, error=error), status
 
 
+def _start_session(user: User) -> None:
+    """A fresh session for `user`: nothing from before (its CSRF secret included) carries over."""
+    session.clear()
+    login_user(user)
+
+
 @auth_bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    if current_user.is_authenticated:
+        end_all_sessions(current_user)
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.sign_in"))
@@ -49,8 +57,10 @@ def password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("The current password is not right.")
         else:
-            current_user.set_password(form.new.data)
+            user = current_user._get_current_object()
+            user.set_password(form.new.data)
             db.session.commit()
+            _start_session(user)  # this session goes on; every other one has ended
             flash("Your password has been changed.")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import throttle
@@ -71,6 +71,13 @@ def authenticate(email: str, password: str, client: str) -> SignIn:
     for key, limit in ((account_key, cfg["SIGNIN_MAX_FAILURES"]), (client_key, cfg["SIGNIN_MAX_FAILURES"] * 4)):
         throttle.record_failure(key, limit, cfg["SIGNIN_BLOCK_SECONDS"])
     return SignIn(None, "That e-mail and password do not match an account.", 401)
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session id carries the old version."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1))
+    db.session.commit()
 
 
 # --- the district's schools and principals ----------------------------------------------------

@@ -2,17 +2,22 @@
 yet, and one open link per school and respondent group. (The code format itself is climate.codes.)"""
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import func, select
 
+from ..csvsafe import csv_text
 from ..extensions import db
 from ..models import AccessCode, Administration, OpenLink, School
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url() -> str:
+    """Where survey links point: PUBLIC_BASE_URL, else the embedded server's address (the demo sets
+    the port it serves). Never the request's Host header, which the client chooses."""
+    return current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
 
 
 def survey_url(base: str, code: str) -> str:
@@ -24,12 +29,9 @@ def open_link_url(base: str, token: str) -> str:
 
 
 def codes_csv(codes: list[str], base: str, school: School, group: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["code", "link", "school", "group"])
-    for code in codes:
-        writer.writerow([code, survey_url(base, code), school.name, group])
-    return out.getvalue()
+    rows = [["code", "link", "school", "group"]]
+    rows += [[code, survey_url(base, code), school.name, group] for code in codes]
+    return csv_text(rows)
 
 
 def codes_sheet(codes: list[str], base: str, administration: Administration, school: School, group: str,

@@ -1,9 +1,11 @@
 """The administration pages' forms (WTForms) and the custom items' textarea format."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,11 +13,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from surveys.domain import RESPONDENT_GROUPS
 from surveys.instruments import InstrumentError, validate_custom_items
 
+from ..accounts.forms import WholeNumberField
 from ..extensions import db
 from ..labels import group_label
 from ..models import Administration, District
 
 MAX_CODES = 5000
+# Open and close dates further than this from today are typing mistakes (and year 1 or 9999 would
+# not survive the conversion to UTC).
+DATE_RANGE_YEARS = 10
 COUNT_MESSAGE = f"Ask for between 1 and {MAX_CODES:,} codes at a time."
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
@@ -69,6 +75,10 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date and time like 2026-03-02 08:00.") from None
+        year = dt.date.today().year
+        if not year - DATE_RANGE_YEARS <= self.data.year <= year + DATE_RANGE_YEARS:
+            self.data = None
+            raise ValueError(f"Enter a date between {year - DATE_RANGE_YEARS} and {year + DATE_RANGE_YEARS}.")
 
     def pre_validate(self, form):
         # A form posted without the field at all must not pass as "no date".
@@ -163,7 +173,7 @@ def choose_school_and_group(form, administration: Administration) -> None:
 class CodesForm(FlaskForm):
     school = SelectField("School", coerce=int)
     group = SelectField("Respondent group")
-    count = IntegerField("How many codes", default=30, validators=[
+    count = WholeNumberField("How many codes", default=30, validators=[
         InputRequired(message=COUNT_MESSAGE), NumberRange(min=1, max=MAX_CODES, message=COUNT_MESSAGE)])
     output = RadioField("Get them as", default="sheet",
                         choices=[("sheet", "Printable sheet of slips"), ("csv", "CSV file (code, link, school, group)")])

@@ -16,8 +16,8 @@ from ..jobs import MAX_ATTEMPTS, enqueue_scoring
 from ..labels import group_label
 from ..results import current_run
 from ..models import Administration, OpenLink, School
-from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, unused_code_counts,
-                    unused_codes)
+from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, public_base_url,
+                    unused_code_counts, unused_codes)
 from .forms import (CUSTOM_FORMAT_HELP, MAX_CODES, AdministrationForm, CodesForm, ExtendForm, OpenLinkForm,
                     format_custom_items)
 from .service import (DEFAULT_CONSENT, AdministrationError, create_administration, delete_administration,
@@ -27,7 +27,7 @@ bp = Blueprint("administer", __name__, url_prefix="/administrations")
 
 
 def _base_url() -> str:
-    return request.host_url
+    return public_base_url()
 
 
 @bp.route("")

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from ..administer.codes import DEFAULT_BASE_URL, codes_csv, codes_sheet
+from ..administer.codes import codes_csv, codes_sheet, public_base_url
 from ..administer.forms import COUNT_MESSAGE, DATETIME_FORMATS, MAX_CODES
 from ..administer.service import AdministrationError, create_administration, local, status_table
 from ..codes import issue_codes
@@ -117,7 +117,8 @@ def list_command():
 @click.option("--count", required=True, type=int, help=f"How many codes (1-{MAX_CODES}).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
-@click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True, help="Address of the survey site.")
+@click.option("--base-url", default=None,
+              help="Address of the survey site (default: PUBLIC_BASE_URL, else http://127.0.0.1:5000).")
 @district_option("The district, when administration names clash.")
 @with_appcontext
 def codes_command(administration, school, group, count, fmt, output, base_url, district):
@@ -126,6 +127,7 @@ def codes_command(administration, school, group, count, fmt, output, base_url, d
     group_in(administration, group)
     if not 1 <= count <= MAX_CODES:
         raise click.ClickException(COUNT_MESSAGE)
+    base_url = (base_url or public_base_url()).rstrip("/")
     codes = [row.code for row in issue_codes(administration.id, school.id, group, count)]
     db.session.commit()
     if fmt == "csv":

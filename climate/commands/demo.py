@@ -27,6 +27,10 @@ def upgrade_database() -> None:
 @with_appcontext
 def demo(serve, port):
     """Set up the database, seed a demo district, and serve the app on 127.0.0.1."""
+    app = current_app._get_current_object()
+    if not app.config.get("PUBLIC_BASE_URL"):
+        # Every link the demo prints or shows points at the port it actually serves.
+        app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     upgrade_database()
     lines = seed_demo(echo=click.echo)
     click.echo("")
@@ -34,7 +38,6 @@ def demo(serve, port):
         click.echo(line)
     if serve:
         click.echo(f"\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-        app = current_app._get_current_object()
         # The demo is plain http on loopback, where a Secure cookie would not be sent back.
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False

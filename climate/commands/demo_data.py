@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from ..administer.codes import public_base_url
 from ..extensions import db
 from ..models import District, School, User
 
@@ -85,7 +86,7 @@ def seed_demo(echo=print) -> list[str]:
     echo("Seeding the demo improvement work (SECURe checklist, action plan) ...")
     lines += seed_improvement()
     lines += ["", f"Demo district: {district.name} ({len(district.schools)} schools)",
-              "Sign in at http://127.0.0.1:5000/auth/sign-in with:"]
+              f"Sign in at {public_base_url()}/auth/sign-in with:"]
     for email, role in ((STAFF_EMAIL, "district staff"), (PRINCIPAL_EMAIL, "principal of Cedar Middle")):
         lines.append(f"  {role:28} {email}  password: {passwords.get(email, '(changed by you)')}")
     return lines
@@ -113,7 +114,6 @@ OPEN_ADMINISTRATION = "Fall 2026 (open now)"
 DEMO_SEED = 20250303       # fixes each school's profile (same in both years)
 RESPONSE_SHARE = 0.6       # simulated respondents per school and group, as a share of enrollment
 DEMO_CODES = 30
-BASE_URL = "http://127.0.0.1:5000"
 
 
 def seed_administrations() -> list[str]:
@@ -167,10 +167,10 @@ def seed_administrations() -> list[str]:
     db.session.commit()
     lines.append(f"Administration {OPEN_ADMINISTRATION!r} is open; Cedar Middle has {len(codes)} unused student codes.")
     if codes:
-        lines.append(f"Try the survey: {survey_url(BASE_URL, codes[0])}")
+        lines.append(f"Try the survey: {survey_url(public_base_url(), codes[0])}")
         for start in range(1, len(codes), 6):
             lines.append("  more codes: " + "  ".join(codes[start:start + 6]))
-    lines.append(f"Parent open link for Cedar Middle: {open_link_url(BASE_URL, link.token)}")
+    lines.append(f"Parent open link for Cedar Middle: {open_link_url(public_base_url(), link.token)}")
     return lines
 
 
@@ -245,5 +245,5 @@ def seed_improvement() -> list[str]:
         db.session.commit()
         if added:
             lines.append(f"Cedar Middle: action plan with {added} items from Spring 2025; Spring 2026 shows the change.")
-    lines.append("Improvement pages: http://127.0.0.1:5000/improve/")
+    lines.append(f"Improvement pages: {public_base_url()}/improve/")
     return lines

@@ -1,14 +1,12 @@
 """The stored group results of the current scoring run as CSV, suppression applied."""
 from __future__ import annotations
 
-import csv
-import io
-
 from surveys.domain import LEVEL_LABELS
 from surveys.exports import measure_label
 from surveys.subgroups import subgroup_label
 
 from ..administer.service import pinned_instrument
+from ..csvsafe import csv_text
 from ..models import Administration
 from ..results import cells, current_run
 from .responses import ExportError
@@ -26,9 +24,7 @@ def results_csv(administration: Administration, group: str | None = None) -> str
         raise ExportError(f"{administration.name!r} has not been scored yet, so there are no results to export.")
     schools = {s.id: s for s in administration.schools}
     instruments = {g.respondent_group: pinned_instrument(g)[0] for g in administration.groups}
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
+    rows = [RESULT_COLUMNS]
     for cell in cells(run, group=group, subgroup=None):
         school = schools.get(cell["school_id"]) if cell["school_id"] is not None else None
         instrument = instruments.get(cell["group"])
@@ -57,5 +53,5 @@ def results_csv(administration: Administration, group: str | None = None) -> str
                 row[f"count_{i}"] = value
             for i, value in enumerate(cell["pct"] or (), start=1):
                 row[f"pct_{i}"] = value
-        writer.writerow(["" if row.get(k) is None else row.get(k, "") for k in RESULT_COLUMNS])
-    return buf.getvalue()
+        rows.append(["" if row.get(k) is None else row.get(k, "") for k in RESULT_COLUMNS])
+    return csv_text(rows)

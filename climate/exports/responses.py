@@ -8,10 +8,8 @@
   withheld first, scale scores at whole points.  notes.py states its information loss."""
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from surveys.instruments import Instrument
 from surveys.subgroups import MULTIPLE, subgroup_label, subgroup_values
 
 from ..administer.service import pinned_instrument
+from ..csvsafe import csv_text
 from ..disclosure import stored_decision
 from ..extensions import db
 from ..models import Administration, PersonScore, Response
@@ -193,12 +192,9 @@ def _cell_text(value) -> str:
 
 
 def responses_csv(table: ResponseTable) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.name for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_cell_text(v) for v in row])
-    return buf.getvalue()
+    rows = [[c.name for c in table.columns]]
+    rows += [[_cell_text(v) for v in row] for row in table.rows]
+    return csv_text(rows)
 
 
 def responses_sav(table: ResponseTable, notes: str = "") -> bytes:

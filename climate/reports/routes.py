@@ -2,9 +2,6 @@
 service modules (school, topics, comparison, rates) build."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -13,6 +10,7 @@ from surveys.domain import TOPIC_DOMAIN, TOPICS
 from .. import charts, results
 from ..access import administration_or_404, district_staff_required, school_or_404
 from ..administer.service import pinned_instrument
+from ..csvsafe import csv_text
 from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
 from .common import chosen_run, local_date, ordered_groups, revision_context, suppressed_text
@@ -168,10 +166,9 @@ def comparison_csv():
     if p is None:
         abort(404, description="There are no scored results to download yet: results appear once an "
                                "administration has closed and been scored.")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(table_as_lists(_table(p)))
+    body = csv_text(table_as_lists(_table(p)), lineterminator="\r\n")
     name = f"comparison-{p['administration'].id}-{p['group']}-{p['view']}.csv"
-    return Response(buf.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -144,7 +144,7 @@ def _item(m: ItemModel, scales: Mapping[str, ResponseScale]) -> Item:
 
 def _background(m: BackgroundModel, module: str = "core") -> BackgroundItem:
     return BackgroundItem(m.id, m.text, tuple(Option(o.value, o.label) for o in m.options), m.multiple,
-                          m.prefer_not_value, m.subgroup, module=module)
+                          m.prefer_not_value, m.subgroup, module=module, pooled_values=tuple(m.pooled_values))
 
 
 def _build(data: Any, file: str, extra_scales: Mapping[str, ResponseScale]) -> Instrument:

@@ -197,6 +197,7 @@ class BackgroundModel(_Identified):
     options: Annotated[list[OptionModel], Field(min_length=2)]
     prefer_not_value: StrictInt
     multiple: StrictBool = False
+    pooled_values: list[StrictInt] = []
     note: str | None = None
 
     @model_validator(mode="after")
@@ -210,6 +211,9 @@ class BackgroundModel(_Identified):
         if self.prefer_not_value not in values:
             found.append(f"prefer_not_value {self.prefer_not_value!r} is not one of the option values "
                          f"(no 'prefer not to say' option)")
+        odd = [v for v in self.pooled_values if v not in values or v == self.prefer_not_value]
+        if odd:
+            found.append(f"pooled_values {odd} must be option values other than 'prefer not to say'")
         if found:
             raise problems(*found)
         return self

@@ -88,6 +88,9 @@ class BackgroundItem:
     prefer_not_value: int
     subgroup: str
     module: str = "core"   # "sro" for the SRO presence question
+    # Answers kept with the response but reported in no subgroup, pooled with "no answer" (for
+    # example "Ungraded": too rare to be a school's subgroup, and not a grade to compare).
+    pooled_values: tuple[int, ...] = ()
 
     def __hash__(self) -> int:
         return hash(("background", self.id))
@@ -123,7 +126,8 @@ class BackgroundItem:
     def to_dict(self) -> dict:
         return {"id": self.id, "subgroup": self.subgroup, "multiple": self.multiple,
                 "prefer_not_value": self.prefer_not_value, "text": dict(self.text),
-                "options": [{"value": o.value, **dict(o.label)} for o in self.options]}
+                "options": [{"value": o.value, **dict(o.label)} for o in self.options],
+                **({"pooled_values": list(self.pooled_values)} if self.pooled_values else {})}
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,7 @@ def test_web_code_batch_as_sheet_and_csv(client, auth, administration, world):
                         data={"school": world.school_a.id, "group": "student", "count": 12, "output": "sheet"})
     assert sheet.status_code == 200
     html = sheet.get_data(as_text=True)
-    codes = re.findall(r'href="http://localhost/s/([A-Z0-9-]+)"', html)
+    codes = re.findall(r'href="http://127.0.0.1:5000/s/([A-Z0-9-]+)"', html)
     assert len(codes) == 12 and all(CODE_RE.match(c) for c in codes)
     assert "/administrations/slips.css" in html and "<style" not in html  # the CSP forbids inline styles
     assert client.get("/administrations/slips.css").mimetype == "text/css"
@@ -225,7 +225,7 @@ def test_web_code_batch_as_sheet_and_csv(client, auth, administration, world):
                            data={"school": world.school_b.id, "group": "parent", "count": 3, "output": "csv"})
     assert download.mimetype == "text/csv" and "attachment" in download.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    assert [r["link"] for r in rows] == [f"http://localhost/s/{r['code']}" for r in rows]
+    assert [r["link"] for r in rows] == [f"http://127.0.0.1:5000/s/{r['code']}" for r in rows]
 
     # later: every unused code of a school and group
     all_a = client.get(f"/administrations/{administration.id}/codes.csv?school={world.school_a.id}&group=student")
@@ -261,7 +261,7 @@ def test_open_link_is_created_once_per_school_and_group(client, auth, administra
     first = client.post(url, data={"school": world.school_a.id, "group": "parent"}, follow_redirects=True)
     link = db.session.scalar(select(OpenLink))
     assert len(link.token) >= 20
-    assert f"http://localhost/o/{link.token}" in first.get_data(as_text=True)
+    assert f"http://127.0.0.1:5000/o/{link.token}" in first.get_data(as_text=True)
     client.post(url, data={"school": world.school_a.id, "group": "parent"})
     assert count(OpenLink) == 1
     client.post(url, data={"school": world.school_b.id, "group": "parent"})

@@ -84,9 +84,6 @@ def test_pages_show_no_number_of_a_hidden_cell(scored, world, client, auth):
     assert hidden
 
 
-@pytest.mark.xfail(strict=True, reason="the demo hides Female (110) and grade 7 (69) at Cedar Middle as "
-                   "complements of small non-answering remainders until surveys.disclosure protects "
-                   "remainders by the audit instead of forced complements (the parallel disclosure change)")
 def test_demo_cedar_middle_shows_female_and_grade_7(app):
     from sqlalchemy import select
 

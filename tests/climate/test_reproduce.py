@@ -15,7 +15,7 @@ from climate.results import current_run
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 
-PUBLISHED_DECIMALS = 2  # docs/scoring.md: published scores carry 2 decimals
+PUBLISHED_DECIMALS = 0  # docs/scoring.md: published group means are whole scale points
 
 
 # --- the analyst's script, written from docs/scoring.md -------------------------------------------
@@ -111,7 +111,7 @@ def test_the_worked_example_of_the_docs():
     steps = [s for _i, _r, s in items]
     thetas = [round(wle(c, steps), 5) for c in item_codes(rows, items)[[0, 1, 3]]]
     assert thetas == [0.03906, 1.30086, -3.89776]
-    assert school_topic_mean(rows, "S", items, transform) == (290.04, 3)
+    assert school_topic_mean(rows, "S", items, transform) == (290.0, 3)
 
 
 def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administration):
@@ -140,7 +140,7 @@ def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administ
         checked += 1
     assert checked >= 3
     print(f"reproduced {checked} topic means of School A; e.g. {topic}: published "
-          f"{float(cell['mean']):.2f}, reproduced {mean:.2f} (n = {n})")
+          f"{float(cell['mean']):.0f}, reproduced {mean:.0f} (n = {n})")
 
 
 @pytest.mark.parametrize("theta", [-2.0, 0.3, 1.7])

@@ -4,8 +4,8 @@ import pytest
 
 import time
 
-from surveys.disclosure import (COMPLEMENT, FEWER, REVISION, Decision, Facts, RevisionRefused, audit, cell_counts,
-                                decide, protect, refuse_small_changes)
+from surveys.disclosure import (COMPLEMENT, FEWER, REMAINDER, REVISION, Decision, Facts, RevisionRefused, audit,
+                                cell_counts, decide, protect, refuse_small_changes)
 
 G = "student"
 
@@ -42,12 +42,30 @@ def test_leak1_domain_ties_topics_so_per_measure_complements_leak():
     for m in ("cc", "rel", "eng"):
         old[(G, None, "grade", "6", m)] = FEWER
         old[(G, None, "grade", "7" if m == "cc" else "8", m)] = COMPLEMENT
-    result = audit(facts, x, Decision(old, 10), domains=doms)
+    # with the cells' exact sums (more decimals than any page shows) grade 6 is recovered exactly
+    result = audit(facts, x, Decision(old, 10), domains=doms, decimals=None)
     six = np.flatnonzero(subs["grade"] == "6")
     hit = [f for f in result.failures if f.key == (G, 3, "grade", "6") and f.measure == "cc"]
     assert hit and hit[0].low == pytest.approx(x[six, 0].mean()) and hit[0].high == pytest.approx(hit[0].low)
     decision = decide(facts)
-    assert audit(facts, x, decision, domains=doms).ok
+    assert audit(facts, x, decision, domains=doms, decimals=None).ok
+
+
+def test_a_reader_of_the_rounded_values_cannot_recover_grade_6_of_7_beside_69_and_114():
+    """(a) Leak 1 replayed on the published whole-point means: topic and domain cells of the school,
+    grade 8 and the district, tied by domain = mean of topics, leave grade 6 a range of 10+ points."""
+    rng = np.random.default_rng(1)
+    sid, subs = cedar(rng, grade_missing=0)
+    sid, subs = sid[sid == 3], {"grade": subs["grade"][sid == 3]}
+    n = len(sid)
+    x = scores_with_domain(rng, n)
+    facts = Facts.build(sid, G, subs, ["cc", "rel", "eng"], np.ones((n, 3), bool))
+    decision = decide(facts)
+    assert decision.reason((G, 3, "grade", "6")) == FEWER and decision.reason((G, 3, "grade", "7")) == COMPLEMENT
+    assert not decision.is_hidden((G, 3, "grade", "8"))
+    result = audit(facts, x, decision, domains={"eng": ["cc", "rel"]}, spans=True)
+    six = {k: hi - lo for k, (lo, hi) in result.ranges.items() if k[0] == (G, 3, "grade", "6")}
+    assert result.ok and len(six) == 3 and min(six.values()) >= 10
 
 
 def test_leak2_rescoring_after_one_late_response():
@@ -62,42 +80,65 @@ def test_leak2_rescoring_after_one_late_response():
     first = decide(before)
     naive = decide(facts)  # the new run decided as if nothing had been published
     prev = [(~late, first)]
-    bad = audit(facts, x, naive, domains={"eng": ["cc", "rel"]}, previous=prev)
+    bad = audit(facts, x, naive, domains={"eng": ["cc", "rel"]}, previous=prev, decimals=None)
     pinned = [f for f in bad.failures if f.what == "revision change" and f.key == (G, 3, None, None)]
     assert pinned and pinned[0].low == pytest.approx(x[late, 0][0])
     revised = decide(facts, previous=cell_counts(before))
     assert revised.reason((G, 3, None, None)) == REVISION
-    assert audit(facts, x, revised, domains={"eng": ["cc", "rel"]}, previous=prev).ok
+    assert audit(facts, x, revised, domains={"eng": ["cc", "rel"]}, previous=prev, decimals=None).ok
+    # (c) on the published whole-point means, both revisions shown, the late respondent keeps 10+ points
+    shown = audit(facts, x, naive, domains={"eng": ["cc", "rel"]}, previous=prev, spans=True)
+    late_sets = {k: hi - lo for k, (lo, hi) in shown.ranges.items() if k[2] == "revision change"}
+    assert shown.ok and late_sets and min(late_sets.values()) >= 10
     with pytest.raises(RevisionRefused, match="fewer than 10"):
         refuse_small_changes(cell_counts(before), cell_counts(facts))
 
 
-def test_leak4_not_answered_remainder_is_a_category():
-    # 7 students did not answer grade at a school where every grade category is large
+def test_b_a_remainder_of_3_beside_female_110_and_male_100_is_protected_by_rounding():
+    """(b) 3 students skipped the sex question: shown whole-point means of the school, Female and
+    Male leave their mean a range of 10+ points, so Female stays visible."""
     rng = np.random.default_rng(4)
-    grade = np.array(["6"] * 60 + ["7"] * 69 + ["8"] * 80 + [None] * 7, dtype=object)
-    sid = np.full(len(grade), 3)
-    x = rng.normal(300, 60, (len(grade), 1))
-    facts = Facts.build(sid, G, {"grade": grade}, ["cc"], np.ones((len(grade), 1), bool))
-    nothing = Decision({}, 10)
-    bad = audit(facts, x, nothing)
-    assert any(f.what == "remainder" and f.low == pytest.approx(x[grade == None, 0].mean()) for f in bad.failures)  # noqa: E711
-    decision = decide(facts)
-    assert decision.reason((G, 3, "grade", "6")) == COMPLEMENT  # the smallest category protects them
-    assert audit(facts, x, decision).ok
-    # a district that does not count non-answerers as a protected set shows every grade
-    free, result = protect(facts, x, remainders=False)
-    assert free.hidden == {} and result.ok and not free.remainders
+    sex = np.array(["F"] * 110 + ["M"] * 100 + [None] * 3, dtype=object)
+    x = rng.normal(300, 60, (len(sex), 2)).clip(100, 500)
+    x = np.c_[x, x.mean(1)]
+    facts = Facts.build(np.full(len(sex), 3), G, {"sex": sex}, ["t1", "t2", "d"], np.ones((len(sex), 3), bool))
+    decision, result = protect(facts, x, domains={"d": ["t1", "t2"]})
+    assert decision.hidden == {} and result.ok and decision.audit_cuts == []
+    ranges = audit(facts, x, decision, domains={"d": ["t1", "t2"]}, spans=True).ranges
+    rem = {k: hi - lo for k, (lo, hi) in ranges.items() if k[2] == "remainder" and k[0][1] == 3}
+    assert len(rem) == 3 and min(rem.values()) >= 10
+    # leak 4: with exact sums the 3 would be pinned, which is why the precision is part of the policy
+    exact = audit(facts, x, decision, domains={"d": ["t1", "t2"]}, decimals=None)
+    assert any(f.what == "remainder" and f.low == pytest.approx(x[sex == None, 0].mean())  # noqa: E711
+               for f in exact.failures)
 
 
-def test_an_unprotected_remainder_still_protects_a_small_category():
+def test_a_remainder_the_rounding_cannot_protect_gets_the_least_costly_cut():
+    # a school of 40: 9 skipped the question, whole-point means pin their mean to less than 10 points
+    sex = np.array(["F"] * 15 + ["M"] * 16 + [None] * 9, dtype=object)
+    x = np.random.default_rng(7).normal(300, 40, (len(sex), 1)).clip(100, 500)
+    facts = Facts.build(np.full(len(sex), 3), G, {"sex": sex}, ["t1"], np.ones((len(sex), 1), bool))
+    assert decide(facts).hidden == {}
+    first = audit(facts, x, decide(facts))
+    assert [f.what for f in first.failures if f.key[1] == 3] == ["remainder"]
+    decision, result = protect(facts, x)
+    assert result.ok and ((G, 3, "sex", REMAINDER), "remainder") in decision.audit_cuts
+    # one category hidden for the remainder needs a second by the rule: the partition is hidden
+    assert {k for k in decision.hidden if k[1] == 3} == {(G, 3, "sex", "F"), (G, 3, "sex", "M")}
+    free, ok = protect(facts, x, remainders=False)
+    assert free.hidden == {} and ok.ok
+
+
+def test_remainders_are_no_category_unless_allowed_to_complement():
     grade = np.array(["6"] * 4 + ["7"] * 60 + ["8"] * 70 + [None] * 7, dtype=object)
     x = np.random.default_rng(8).normal(300, 40, (len(grade), 1)).clip(100, 500)
     facts = Facts.build(np.full(len(grade), 3), G, {"grade": grade}, ["cc"], np.ones((len(grade), 1), bool))
-    free, result = protect(facts, x, remainders=False)
-    assert set(free.hidden) == {(G, 3, "grade", "6"), (G, None, "grade", "6")}  # 4 + the 7 unknown
+    strict, result = protect(facts, x)
+    assert result.ok and strict.reason((G, 3, "grade", "7")) == COMPLEMENT   # the smallest category
+    assert not strict.is_hidden((G, 3, "grade", "8"))
+    loose, result = protect(facts, x, remainder_complements=True)
+    assert set(loose.hidden) == {(G, 3, "grade", "6"), (G, None, "grade", "6")}  # 4 + the 7 unknown
     assert result.ok and result.n_sets > 0
-    assert decide(facts).hidden == free.hidden  # together the 4 and the 7 protect each other
 
 
 def test_leak5_complement_must_stay_hidden_in_every_measure():
@@ -110,11 +151,11 @@ def test_leak5_complement_must_stay_hidden_in_every_measure():
     hidden = {k for k in decision.hidden if k[1] == 3}
     # the same categories are hidden for both measures: one decision per partition
     assert (G, 3, "grade", "6") in hidden and len(hidden) >= 2
-    # showing any hidden complement in one measure lets the small group be worked out
+    # with exact sums, showing any hidden complement in one measure lets the small group be worked out
     for key in hidden - {(G, 3, "grade", "6")}:
         partial = dict(decision.hidden)
         partial.pop(key)
-        assert not audit(facts, x, Decision(partial, 10)).ok
+        assert not audit(facts, x, Decision(partial, 10), decimals=None).ok
 
 
 def test_over_hiding_large_groups_stay_visible():
@@ -124,8 +165,10 @@ def test_over_hiding_large_groups_stay_visible():
     facts = Facts.build(sid, G, subs, ["es"], np.ones((n, 1), bool))
     decision = decide(facts)
     assert decision.reason((G, 3, "grade", "6")) == FEWER
-    assert not decision.is_hidden((G, 3, "grade", "7"))   # 69 students
-    assert not decision.is_hidden((G, 3, "sex", "F"))     # 110 students
+    # grade 6 (7) needs a second category: the smallest, grade 7 (69), not grade 8 (114)
+    assert decision.reason((G, 3, "grade", "7")) == COMPLEMENT and not decision.is_hidden((G, 3, "grade", "8"))
+    assert not decision.is_hidden((G, 3, "sex", "F"))     # 110 students, beside 12 who skipped the question
+    assert not decide(facts, remainder_complements=True).is_hidden((G, 3, "grade", "7"))  # 7 + 6 unknown
     assert decision.label((G, 3, "grade", "6")) == "Fewer than 10 respondents"
     for key, reason in decision.hidden.items():
         if reason == FEWER:
@@ -165,11 +208,15 @@ def random_district(rng, n_schools=4):
 
 
 def test_audit_passes_on_1000_random_schools_with_a_rescore_after_one_late_response():
+    """125 districts of 8 schools (skewed grade and language shares, non-answerers, missing topic
+    scores); every fifth published without one student, then re-scored after importing that late
+    response.  CPU time: 12.5 s measured (2 cores shared with other jobs at load 8; the earlier
+    audit took 48-77 s on 250 districts of 4), printed with -s, not asserted."""
     rng = np.random.default_rng(11)
     doms = {"d": ["t1", "t2"]}
     start, schools, rescored = time.process_time(), 0, 0
-    for district in range(250):
-        facts, x = random_district(rng)
+    for district in range(125):
+        facts, x = random_district(rng, n_schools=8)
         schools += len(set(facts.school_ids.tolist()))
         if district % 5:
             decision, result = protect(facts, x, domains=doms)
@@ -182,8 +229,8 @@ def test_audit_passes_on_1000_random_schools_with_a_rescore_after_one_late_respo
             rescored += 1
         assert result.ok, f"district {district}: {result.message()}"
         assert result.n_sets > 0 and decision.reason((G, None, None, None)) in (None, REVISION)
-    assert schools == 1000 and rescored == 50
-    assert time.process_time() - start < 60  # CPU seconds: the machine is shared
+    assert schools == 1000 and rescored == 25
+    print(f"1,000 schools: {time.process_time() - start:.1f} s CPU")
 
 
 LEVELS = ["t1 least", "t1 middle", "t1 favourable"]
@@ -214,7 +261,8 @@ def test_hidden_item_counts_and_level_percentages_are_not_pinned():
     counted = LEVELS + ITEM
     # grade 6 alone hidden: its counts follow from the school's minus grades 7 and 8
     alone = Decision({(G, 3, "grade", "6"): FEWER, (G, None, "grade", "6"): FEWER}, 10)
-    bad = audit(facts, x, alone, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups)
+    bad = audit(facts, x, alone, domains={"d": ["t1", "t2"]}, count_measures=counted, exclusive=groups,
+                decimals=None, pct_decimals=None)
     six = grade == "6"
     for j, name in enumerate(facts.measures):
         if name in counted:

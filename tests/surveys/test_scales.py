@@ -42,33 +42,39 @@ def test_round_trip_dict():
 
 
 def test_levels_at_boundaries():
-    s = np.array([np.nan, 100, 299.994, 300.0, 350, 400.0, 400.006, 500])
-    assert performance_levels(s).tolist() == [-1, 0, 0, 1, 1, 1, 2, 2]
+    s = np.array([np.nan, 100, 299.4, 299.5, 300.0, 350, 400.0, 400.5, 400.6, 500])
+    assert performance_levels(s).tolist() == [-1, 0, 0, 1, 1, 1, 1, 1, 2, 2]
 
 
 def test_levels_are_decided_on_the_published_score():
-    """A score is published with 2 decimals; its level is the level of what the reader sees."""
-    s = np.array([400.00000000000006, 399.996, 400.004, 400.006, 299.994, 299.996, 300 - 1e-13])
-    # published:  400.00              400.00   400.00   400.01   299.99   300.00   300.00
-    assert performance_levels(s).tolist() == [1, 1, 1, 2, 0, 1, 1]
-    # 400.005 is stored as 400.00499999999999545..., published 400.00
-    assert performance_levels(400.005) == 1
-    assert performance_levels(s.reshape(7, 1)).shape == (7, 1)
+    """A score is published in whole points; its level is the level of what the reader sees."""
+    s = np.array([400.00000000000006, 400.4, 400.5, np.nextafter(400.5, 500), 299.49, 299.5,
+                  np.nextafter(299.5, 0), 300 - 1e-13])
+    # published:  400                   400    400    401                        299     300
+    #             299                    300
+    assert performance_levels(s).tolist() == [1, 1, 1, 2, 0, 1, 0, 1]
+    assert performance_levels(s.reshape(8, 1)).shape == (8, 1)
     assert level_name(400.00000000000006) == "favorable"
-    assert level_name(399.996) == "favorable"
-    assert level_name(400.01) == "most_favorable"
-    assert level_name(299.99) == "least_favorable"
+    assert level_name(399.6) == "favorable"
+    assert level_name(401.0) == "most_favorable"
+    assert level_name(299.4) == "least_favorable"
     assert level_name(None) is None and level_name(float("nan")) is None
 
 
 def test_level_matches_the_level_of_the_printed_score():
     rng = np.random.default_rng(3)
-    near = np.concatenate([cut + rng.uniform(-0.01, 0.01, 4000) for cut in (300.0, 400.0)])
-    near = np.concatenate([near, [np.nextafter(c + d, t) for c in (300.0, 400.0) for d in (-0.005, 0.005)
-                                  for t in (-np.inf, np.inf)]])
+    near = np.concatenate([cut + rng.uniform(-1.0, 1.0, 4000) for cut in (300.0, 400.0)])
+    near = np.concatenate([near, [np.nextafter(c + d, t) for c in (300.0, 400.0) for d in (-0.5, 0.5)
+                                  for t in (-np.inf, np.inf)], [299.5, 300.5, 399.5, 400.5]])
     printed = np.array([float(f"{x:.{PUBLISHED_DECIMALS}f}") for x in near])
     expected = np.where(printed < 300, 0, np.where(printed <= 400, 1, 2))
     np.testing.assert_array_equal(performance_levels(near), expected)
+
+
+def test_export_level_codes_follow_the_published_score():
+    from surveys.exports import performance_level_codes
+    s = np.array([299.5, 400.5, np.nextafter(400.5, 500), np.nan])
+    np.testing.assert_array_equal(performance_level_codes(s), [2.0, 2.0, 3.0, np.nan])
 
 
 def test_easier_items_put_the_cut_lower():
