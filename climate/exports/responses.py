@@ -19,7 +19,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
-from surveys.anonymise import WITHHELD_SCHOOL, l_diversity, shareable, withheld_masks
+from surveys.anonymise import WITHHELD_SCHOOL, l_diversity, role_groups, shareable, withheld_masks
 from surveys.exports import (SHAREABLE_BLANK, Column, export_columns, performance_level_codes, recode_shareable,
                              shuffle_order)
 from surveys.instruments import Instrument
@@ -29,6 +29,7 @@ from ..administer.service import pinned_instrument
 from ..csvsafe import csv_text
 from ..disclosure import stored_decision
 from ..extensions import db
+from ..labels import group_label
 from ..models import Administration, PersonScore, Response
 from ..results import current_run
 from ..scoring import load_answers, score_measures
@@ -148,8 +149,12 @@ def _make_shareable(columns, values, instrument, answers, group, run, k, levels,
              SURVEY_LANGUAGE: values["LANGUAGE"]}
     withheld = (withheld_masks(answers.school_ids, group, subgroups, stored_decision(run))
                 if run is not None else {})
+    if n < k:
+        raise ExportError(f"The {group_label(group).lower()} group has {n} respondents, fewer than {k}: too small for "
+                          "a shareable file. District staff can use the restricted file.")
     try:
-        published = shareable(quasi, k, withheld=withheld)
+        hierarchies = {"role": role_groups(_originals(instrument, "role"))} if "role" in items else {}
+        published = shareable(quasi, k, withheld=withheld, hierarchies=hierarchies)
     except ValueError as exc:
         raise ExportError(f"No shareable file can be made for this respondent group: {exc}.") from None
     out = published.columns

@@ -558,10 +558,6 @@ def _set_answers(response_ids, item_id, value):
     db.session.commit()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "surveys.anonymise.shareable raises 'cannot be made k-anonymous' when rows are left in a class of fewer "
-    "than k after all their values are blank (it only recodes rare rows, never joins them to a larger class); "
-    "the exports page then shows that message instead of the file"))
 def test_three_staff_of_a_school_are_not_listed_with_their_school(world, client, staff, app):
     """Leak 3: a school's 3 noninstructional staff, school named, every answer."""
     admin = create_administration(world.d1, "Staff survey", dt.datetime.now() - dt.timedelta(days=10),
@@ -576,10 +572,6 @@ def test_three_staff_of_a_school_are_not_listed_with_their_school(world, client,
     assert "School A" not in set(frame["SCHOOL"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "surveys.anonymise.shareable raises 'cannot be made k-anonymous' when rows are left in a class of fewer "
-    "than k after all their values are blank (it only recodes rare rows, never joins them to a larger class); "
-    "the exports page then shows that message instead of the file"))
 def test_rows_withheld_for_a_hidden_grade_are_not_recognisable(administration, world, client, staff, app):
     """Leak 4: the blank-grade rows of a school must not be exactly its hidden grade."""
     simulate_administration(administration, {(world.school_a.id, "student"): 90,
