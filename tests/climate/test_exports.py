@@ -592,3 +592,13 @@ def test_rows_withheld_for_a_hidden_grade_are_not_recognisable(administration, w
     assert "6" not in set(at_a["S_GRADE"])
     blank = at_a[at_a["S_GRADE"] == ""]
     assert len(blank) != 7 and len(blank) >= app.config["SUPPRESSION_MIN"]
+
+
+def test_a_group_too_small_for_a_shareable_file_is_told_so_on_the_exports_page(administration, world, client, staff):
+    simulate_administration(administration, {(world.school_a.id, "student"): 6}, seed=2, missing=0.0)
+    score_administration(administration)
+    response = client.get(f"/exports/administrations/{administration.id}/student/shareable/responses.csv",
+                          follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "has 6 respondents, fewer than 10: too small for a shareable file" in body
+    assert client.get(f"/exports/administrations/{administration.id}/student/restricted/responses.csv").status_code == 200
