@@ -13,12 +13,13 @@ for the rows still in a class of fewer than k (local recoding, so common rows ke
     sex, Hispanic origin: -> blank;  school: -> "(withheld)" only as the very last resort.
 
 Each step is chosen to lose least: the step that moves the most rare rows into classes of k or
-more per unit of loss (a generalisation costs 1, a blank 3, a blank race or home language 6, a
-withheld school 20).  Rows still rare once they can be coarsened no further are merged with
+more per unit of loss (a generalisation costs 1, a blank 3, a withheld school 20; race and home
+language are never blanked by a step, only by a merge, where a blank costs 6).  Rows still rare once they can be coarsened no further are merged with
 another class of their respondent group: both take the finest values they share where they
 differ, the other class with only as many rows as the rare rows need (none when the rare rows can
-take its values).  When that was needed, a second run that weighs such merges against the steps
-from the start is made too, and the recoding that loses less is kept.  So any respondent group of
+take its values).  When that was needed (and the file is small), a second run that weighs such
+merges against the steps from the start is made too, and the recoding that loses less is kept
+(fewer rows without race or home language first, then the weighted loss).  So any respondent group of
 k or more rows ends k-anonymous.  Values of categories that the reports hide for that school are withheld
 first (``withheld``), so that an export cannot reproduce a hidden group (issue 11, leaks 4-5).
 
@@ -57,6 +58,8 @@ HIERARCHIES = {
     "role": [lambda v: "role 1, 2 or 3" if v in ("1", "2", "3") else "role 4 or above"],
     "sex": [], "hispanic": [], "school": [], "group": [],
 }
+KEEP = ("race", "language")    # blanked only by a merge, never by a step of their own
+MERGE_FIRST_MAX_ROWS = 600     # the merge-first run is quadratic in the classes: small groups only
 BLANK_COST = {"race": 6.0, "language": 6.0, "school": 20.0, "group": float("inf")}
 
 
@@ -161,11 +164,14 @@ def shareable(quasi: Mapping[str, np.ndarray], k: int = 10, withheld: Mapping[st
                              "a shareable file cannot include it")
     elif 0 < n < k:
         raise ValueError(f"there are {n} respondents, fewer than {k}; a shareable file cannot include them")
+    def lost(result):    # rows losing race or home language first, then the weighted loss
+        kept = [v for v in KEEP if v in names]
+        return (int(np.logical_or.reduce([np.equal(result[0][v], None) & ~held[v] for v in kept]).sum()) if kept else 0,
+                _cost(result[1], orig, held, names, hier))
+
     first = _recode(cur, level, names, hier, k, cheapest_merge=False)
-    if first[2]:
-        second = _recode(cur, level, names, hier, k, cheapest_merge=True)
-        if _cost(second[1], orig, held, names, hier) < _cost(first[1], orig, held, names, hier):
-            first = second
+    if first[2] and n <= MERGE_FIRST_MAX_ROWS:
+        first = min(first, _recode(cur, level, names, hier, k, cheapest_merge=True), key=lost)
     cur, level = first[:2]
     loss = {}
     for v in names:
@@ -196,6 +202,8 @@ def _recode(cur, level, names, hier, k, cheapest_merge):
                 continue
             steps = hier.get(v, [])
             can = rare & (level[v] <= len(steps)) & np.not_equal(cur[v], None) & np.not_equal(cur[v], _blank(v))
+            if v in KEEP:                    # race and home language are blanked only by a merge
+                can &= level[v] < len(steps)
             if not can.any():
                 continue
             nv = cur[v].copy()
