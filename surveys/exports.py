@@ -1,6 +1,6 @@
-"""Response-level exports and imports, free of Flask: the column layout, de-identification
-(coarsening rare background combinations, a row order that reveals nothing) and the
-validation of files typed in elsewhere.
+"""Response-level exports and imports, free of Flask: the column layout, the coding of the
+shareable tier's generalised background values (surveys.anonymise makes them k-anonymous), a row
+order that reveals nothing, and the validation of files typed in elsewhere.
 
 Column layout of a response export (one respondent group):
 
@@ -8,7 +8,7 @@ Column layout of a response export (one respondent group):
     <codebook variables: core items, SRO module, custom items C01.., background (S_RACE_<v> 0/1)>,
     SS_<MEASURE>... (scale scores: topics, then domains), PL_<MEASURE>... (1/2/3)
 
-An empty cell means no answer (or a value blanked by coarsening, or unscored). The import
+An empty cell means no answer (in the shareable tier also: withheld or blanked), or unscored. The import
 reads exactly this layout back (ROW, ADMINISTRATION, SS_* and PL_* are ignored: scores are
 recomputed), so an export can be loaded into another administration with the same questionnaires.
 """
@@ -19,7 +19,7 @@ import hmac
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -38,12 +38,6 @@ META_COLUMNS = (
     ("STATUS", "Response status"),
 )
 META_NAMES = tuple(name for name, _ in META_COLUMNS)
-SURVEY_LANGUAGE = "LANGUAGE"
-
-# Background variables that could single a person out, blanked first to last when a
-# combination is rare. "language" is the home language; LANGUAGE the survey's language.
-COARSEN_ORDER = ("race", "language", SURVEY_LANGUAGE, "hispanic", "grade", "sex", "years", "role")
-
 LEVEL_VALUES = {level: i for i, level in enumerate(PERFORMANCE_LEVELS, start=1)}  # 1, 2, 3
 MAX_IMPORT_ROWS = 50_000
 MAX_LISTED_ERRORS = 200
@@ -60,6 +54,8 @@ class Column:
     item_id: str | None = None     # stored item id (race columns: the race item's id)
     bit: int | None = None         # race columns: the option value (a bit of the stored mask)
     measure: str | None = None     # score and level columns
+    missing: tuple = ()            # SPSS user-missing codes ("Prefer not to say", blanks)
+    blank_code: int | None = None  # SPSS: the code an empty cell is written as (declared missing)
 
 
 def measure_variable(measure: str, prefix: str = "SS") -> str:
@@ -76,6 +72,8 @@ def export_columns(instrument: Instrument, sro: bool, custom: Sequence[CustomIte
     """Every column of a response export of one respondent group, in file order."""
     cols = [Column(name, label, "meta") for name, label in META_COLUMNS]
     multi = {b.id: b for b in list(instrument.background) + list(instrument.sro_background) if b.multiple}
+    prefer_not = {b.id: b.prefer_not_value for b in list(instrument.background) + list(instrument.sro_background)
+                  if not b.multiple and b.prefer_not_value is not None}
     for row in codebook(instrument, sro=sro, custom=custom):
         labels = tuple((v, en) for v, en, _es in row.value_labels)
         base = row.variable.rsplit("_", 1)[0]
@@ -83,7 +81,9 @@ def export_columns(instrument: Instrument, sro: bool, custom: Sequence[CustomIte
             cols.append(Column(row.variable, row.text_en, "race", labels, item_id=base,
                                bit=int(row.variable.rsplit("_", 1)[1])))
         else:
-            cols.append(Column(row.variable, row.text_en, "item", labels, item_id=row.variable))
+            prefer = prefer_not.get(row.variable)
+            cols.append(Column(row.variable, row.text_en, "item", labels, item_id=row.variable,
+                               missing=(prefer,) if prefer is not None else ()))
     level_labels = tuple((LEVEL_VALUES[lv], LEVEL_LABELS[lv]["en"]) for lv in PERFORMANCE_LEVELS)
     for m in measures:
         cols.append(Column(measure_variable(m, "SS"), f"Scale score: {measure_label(m)}", "score", measure=m))
@@ -91,19 +91,6 @@ def export_columns(instrument: Instrument, sro: bool, custom: Sequence[CustomIte
         cols.append(Column(measure_variable(m, "PL"), f"Performance level: {measure_label(m)}", "level",
                            level_labels, measure=m))
     return cols
-
-
-def quasi_identifiers(instrument: Instrument) -> list[tuple[str, str]]:
-    """(subgroup or LANGUAGE, item id or LANGUAGE) of the background variables that are coarsened,
-    in the order they are blanked."""
-    by_subgroup = {b.subgroup: b.id for b in instrument.background}
-    out = []
-    for name in COARSEN_ORDER:
-        if name == SURVEY_LANGUAGE:
-            out.append((name, SURVEY_LANGUAGE))
-        elif name in by_subgroup:
-            out.append((name, by_subgroup[name]))
-    return out
 
 
 def performance_level_codes(scores: np.ndarray) -> np.ndarray:
@@ -114,35 +101,28 @@ def performance_level_codes(scores: np.ndarray) -> np.ndarray:
     return levels
 
 
-# --------------------------------------------------------------------------- de-identification
+# --------------------------------------------------------------------------- the shareable tier
 
-def coarsen(strata: Sequence[Hashable], quasi: np.ndarray, min_n: int) -> np.ndarray:
-    """Blank rare background combinations so that no row singles a person out.
-
-    strata : (n,) the part of the key that is never blanked (the school).
-    quasi  : object array (n, k) of background values, None = missing; column 0 is blanked first.
-    Rule: for each column j in order, the rows whose combination (stratum, all k values) is shared
-    by fewer than min_n rows get column j set to None. A combination that is common never loses
-    rows, so a row still rare at the end was rare at every step: afterwards every row's
-    combination is shared by at least min_n rows, or the row's background is entirely blank.
-    Returns the coarsened copy (the input is not changed)."""
-    out = np.array(quasi, dtype=object, copy=True)
-    if out.ndim != 2 or out.shape[0] != len(strata):
-        raise ValueError(f"quasi must have shape ({len(strata)}, k), got {out.shape}")
-    n, k = out.shape
-    strata = list(strata)
-    for j in range(k):
-        keys = [(strata[i],) + tuple(out[i]) for i in range(n)]
-        counts = Counter(keys)
-        rare = np.array([counts[key] < min_n for key in keys], dtype=bool)
-        if not rare.any():
-            break
-        out[rare, j] = None
-    return out
+SHAREABLE_BLANK = 999       # no answer, "Prefer not to say", or withheld (declared missing in SPSS)
+MORE_THAN_ONE_RACE = 64     # the race column's code for "more than one race" (single races keep their bit)
+GENERALISED_FROM = 101      # codes of generalised categories (grade bands, grouped races, ...)
 
 
-def combination_counts(strata: Sequence[Hashable], quasi: np.ndarray) -> Counter:
-    return Counter((s,) + tuple(row) for s, row in zip(strata, np.asarray(quasi, dtype=object)))
+def recode_shareable(published: Sequence, originals: Mapping[str, str]) -> tuple[list, tuple]:
+    """The published values of one quasi-identifier as codes for the file.
+
+    published : (n,) str | None, as surveys.anonymise.shareable leaves them; originals : the
+    variable's own categories, code text -> label ("multiple" for more than one race).  An
+    original category keeps its code and label; each generalised category gets a code from
+    GENERALISED_FROM on, labelled with its name; None stays None.  Returns (codes (n,) int | None,
+    value labels ((code, label), ...) including SHAREABLE_BLANK)."""
+    generalised = sorted({str(v) for v in published if v is not None and str(v) not in originals})
+    code_of = {text: (MORE_THAN_ONE_RACE if text == "multiple" else int(text)) for text in originals}
+    code_of.update({text: GENERALISED_FROM + i for i, text in enumerate(generalised)})
+    labels = [(code_of[t], originals[t]) for t in originals] + [(code_of[t], t) for t in generalised]
+    labels.append((SHAREABLE_BLANK, "No answer, prefer not to say, or withheld"))
+    codes = [None if v is None else code_of[str(v)] for v in published]
+    return codes, tuple(sorted(labels))
 
 
 def shuffle_order(schools: Sequence[str], response_ids: Sequence[int], key: bytes) -> np.ndarray:

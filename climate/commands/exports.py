@@ -11,7 +11,10 @@ from surveys.domain import RESPONDENT_GROUPS
 
 from ..exports.group_results import results_csv
 from ..exports.importing import IMPORT_MAX_BYTES, ImportFailed, import_responses
+from ..exports.notes import notes_text
 from ..exports.responses import ExportError, response_table, responses_csv, responses_sav
+from ..extensions import db
+from ..models import ExportDownload
 from .params import RESPONDENT_GROUP, SCHOOL, administration_argument, group_in, school_in
 
 
@@ -20,11 +23,13 @@ from .params import RESPONDENT_GROUP, SCHOOL, administration_argument, group_in,
 @click.option("--group", type=RESPONDENT_GROUP, help="Respondent group (required for response files).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "sav", "results"]), default="csv", show_default=True,
               help="csv/sav: de-identified responses; results: the group results (suppression applied).")
+@click.option("--tier", type=click.Choice(["shareable", "restricted"]), default="shareable", show_default=True,
+              help="Response files: shareable (k-anonymous) or restricted (full, contains small groups; recorded).")
 @click.option("--include-incomplete", is_flag=True, help="Also export started but unsubmitted responses.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="The file to write.")
 @with_appcontext
-def export_command(administration, group, fmt, include_incomplete, output):
-    """Export ADMINISTRATION's responses (de-identified) or group results to a file."""
+def export_command(administration, group, fmt, tier, include_incomplete, output):
+    """Export ADMINISTRATION's responses (shareable or restricted tier) or group results to a file."""
     the_group = group_in(administration, group) if group else None
     try:
         if fmt == "results":
@@ -33,16 +38,19 @@ def export_command(administration, group, fmt, include_incomplete, output):
             return
         if the_group is None:
             raise click.ClickException("Give the respondent group with --group.")
-        table = response_table(administration, the_group, include_incomplete=include_incomplete)
+        table = response_table(administration, the_group, tier, include_incomplete=include_incomplete)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    if tier == "restricted":
+        db.session.add(ExportDownload(user_id=None, user_email="the command line", administration_id=administration.id,
+                                      filename=Path(output).name))
+        db.session.commit()
     if fmt == "csv":
         Path(output).write_text(responses_csv(table), encoding="utf-8")
     else:
-        Path(output).write_bytes(responses_sav(table))
-    blanked = sum(table.coarsened.values())
-    click.echo(f"Wrote {len(table.rows):,} {the_group} responses to {output}"
-               f"{f'; {blanked:,} background answers blanked (see the export notes)' if blanked else ''}.", err=True)
+        Path(output).write_bytes(responses_sav(table, notes_text(administration, table)))
+    click.echo(f"Wrote {len(table.rows):,} {the_group} responses ({tier} tier) to {output}"
+               f"{'; the download is recorded' if tier == 'restricted' else '; see the export notes'}.", err=True)
 
 
 @click.command("import-responses")

@@ -1,5 +1,6 @@
-"""The exports page of an administration (district staff): response files (CSV, SPSS .sav), the
-group results CSV, the notes on de-identification, and the import of responses collected elsewhere.
+"""The exports page of an administration (district staff): response files in two tiers (shareable:
+k-anonymous; restricted: the full file, every download recorded), the group results CSV, the
+notes, and the import of responses collected elsewhere.
 The same on the command line: climate.commands.exports."""
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import (Blueprint, Response as FlaskResponse, abort, current_app, fla
                    request, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from surveys.exports import MAX_IMPORT_ROWS
@@ -14,13 +16,13 @@ from surveys.exports import MAX_IMPORT_ROWS
 from ..access import administration_or_404, district_staff_required
 from ..extensions import csrf, db
 from ..labels import group_label
-from ..models import Administration, ImportRecord
+from ..models import Administration, ExportDownload, ImportRecord
 from ..results import current_run
 from .forms import import_form
 from .group_results import results_csv
 from .importing import IMPORT_MAX_BYTES, ImportFailed, import_responses, imports_of, undo_import, undo_refusal, who
 from .notes import notes_text
-from .responses import ExportError, response_table, responses_csv, responses_sav
+from .responses import TIERS, ExportError, response_table, responses_csv, responses_sav
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -38,6 +40,7 @@ def _index_page(administration, form, errors=None, total_errors=0, status=200):
         "exports/index.html", administration=administration, groups=groups,
         run=run, form=form, errors=errors or [], total_errors=total_errors, notes=notes_text(administration),
         imports=imports_of(administration), undo_refusal=undo_refusal, who=who,
+        downloads=downloads_of(administration),
         max_mb=current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES) // (1024 * 1024),
         max_rows=MAX_IMPORT_ROWS, min_n=current_app.config["SUPPRESSION_MIN"]), status
 
@@ -59,19 +62,53 @@ def _slug(administration: Administration) -> str:
     return "-".join(part for part in keep.split("-") if part) or f"administration-{administration.id}"
 
 
-@bp.route("/administrations/<int:administration_id>/<group>/responses.<fmt>")
-@district_staff_required
-def responses(administration_id, group, fmt):
+def downloads_of(administration: Administration) -> list[ExportDownload]:
+    """The recorded downloads of the administration's restricted files, newest first."""
+    return db.session.scalars(select(ExportDownload).where(ExportDownload.administration_id == administration.id)
+                              .order_by(ExportDownload.downloaded_at.desc(), ExportDownload.id.desc())).all()
+
+
+def _table(administration_id, group, tier):
     administration = administration_or_404(administration_id)
     _group_or_404(administration, group)
-    if fmt not in ("csv", "sav"):
+    if tier not in TIERS:
         abort(404)
     incomplete = request.args.get("incomplete") == "1"
-    table = response_table(administration, group, include_incomplete=incomplete)
-    name = f"{_slug(administration)}-{group}-responses{'-all' if incomplete else ''}.{fmt}"
+    try:
+        table = response_table(administration, group, tier, include_incomplete=incomplete)
+    except ExportError as exc:
+        flash(str(exc))
+        return administration, None, redirect(url_for("exports.index", administration_id=administration.id))
+    return administration, table, f"{_slug(administration)}-{group}-{tier}-responses{'-all' if incomplete else ''}"
+
+
+@bp.route("/administrations/<int:administration_id>/<group>/<tier>/responses.<fmt>")
+@district_staff_required
+def responses(administration_id, group, tier, fmt):
+    """A response file; a restricted one is recorded (who, when, which file) before it is sent."""
+    if fmt not in ("csv", "sav"):
+        abort(404)
+    administration, table, name = _table(administration_id, group, tier)
+    if table is None:
+        return name
+    name = f"{name}.{fmt}"
+    if tier == "restricted":
+        db.session.add(ExportDownload(user_id=current_user.id, user_email=current_user.email,
+                                      administration_id=administration.id, filename=name))
+        db.session.commit()
     if fmt == "csv":
         return _download(responses_csv(table), name, "text/csv; charset=utf-8")
-    return _download(responses_sav(table), name, "application/x-spss-sav")
+    return _download(responses_sav(table, notes_text(administration, table)), name, "application/x-spss-sav")
+
+
+@bp.route("/administrations/<int:administration_id>/<group>/<tier>/notes.txt")
+@district_staff_required
+def file_notes(administration_id, group, tier):
+    """The notes of one response file: its tier, information loss and l-diversity."""
+    administration, table, name = _table(administration_id, group, tier)
+    if table is None:
+        return name
+    return _download(notes_text(administration, table), f"{name}-notes.txt", "text/plain; charset=utf-8")
 
 
 @bp.route("/administrations/<int:administration_id>/results.csv")

@@ -39,7 +39,7 @@ POLICY = {
     "administer.record_opt_out": "district", "administer.parent_notice": "school_a",
     "administer.codes_sheet_page": "district", "administer.score_again": "district",
     "administer.status": "admin",
-    "exports.index": "district", "exports.responses": "district", "exports.notes": "district",
+    "exports.index": "district", "exports.responses": "district", "exports.notes": "district", "exports.file_notes": "district",
     "exports.results": "district", "exports.import_upload": "district", "exports.undo": "district",
     "reports.comparison": "staff", "reports.comparison_csv": "staff",
     "improve.district_plans": "staff",
@@ -91,7 +91,7 @@ def scene(world, administration, issue):
 def url_for_rule(rule, scene):
     values = {"school_id": scene.school_a.id, "administration_id": scene.administration.id,
               "user_id": scene.principal_a.id, "item_id": scene.plan_item.id, "topic": "relationships",
-              "group": "student", "fmt": "csv", "code": scene.code, "token": "open-link-token-a", "number": "1",
+              "group": "student", "tier": "restricted", "fmt": "csv", "code": scene.code, "token": "open-link-token-a", "number": "1",
               "filename": "climate.css", "calibration_id": scene.calibration.id,
               "import_id": scene.import_record.id}
     url = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)

@@ -49,7 +49,7 @@ def staff(auth, world):
 
 
 def test_response_csv_is_de_identified_with_codebook_names(filled, client, staff):
-    response = client.get(f"/exports/administrations/{filled.id}/student/responses.csv")
+    response = client.get(f"/exports/administrations/{filled.id}/student/restricted/responses.csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     text = response.get_data(as_text=True)
@@ -83,7 +83,7 @@ def test_response_csv_is_de_identified_with_codebook_names(filled, client, staff
 
 
 def test_rows_are_not_in_submission_order(filled):
-    table = response_table(filled, "student")
+    table = response_table(filled, "student", "restricted")
     ids = db.session.scalars(select(Response.id).where(
         Response.administration_id == filled.id, Response.respondent_group == "student",
         Response.status == "submitted").order_by(Response.id)).all()
@@ -93,11 +93,11 @@ def test_rows_are_not_in_submission_order(filled):
         Answer.response_id.in_(ids), Answer.item_id == header[item])).all())
     in_id_order = [answers.get(i) for i in ids]
     assert [r[item] for r in table.rows] != in_id_order
-    assert response_table(filled, "student").rows == table.rows  # deterministic
+    assert response_table(filled, "student", "restricted").rows == table.rows  # deterministic
 
 
 def test_incomplete_responses_only_on_request(filled, client, staff):
-    _, rows = read_csv(client.get(f"/exports/administrations/{filled.id}/student/responses.csv?incomplete=1")
+    _, rows = read_csv(client.get(f"/exports/administrations/{filled.id}/student/restricted/responses.csv?incomplete=1")
                        .get_data(as_text=True))
     assert len(rows) == count(Response, administration_id=filled.id, respondent_group="student")
     assert "in_progress" in {r[6] for r in rows}
@@ -106,7 +106,7 @@ def test_incomplete_responses_only_on_request(filled, client, staff):
 def test_sav_reads_back_with_labels(filled, client, staff, tmp_path):
     import pyreadstat
 
-    response = client.get(f"/exports/administrations/{filled.id}/student/responses.sav")
+    response = client.get(f"/exports/administrations/{filled.id}/student/restricted/responses.sav")
     assert response.status_code == 200
     path = tmp_path / "students.sav"
     path.write_bytes(response.data)
@@ -120,24 +120,6 @@ def test_sav_reads_back_with_labels(filled, client, staff, tmp_path):
     assert meta.variable_value_labels["C01"][1.0] == "Yes"
     assert frame[first.id].isna().any()  # missing answers are system missing
     assert set(frame["SCHOOL"]) == {"School A", "School B"}
-
-
-def test_rare_background_combinations_are_coarsened(administration, world, app):
-    """A small school: 12 students, so most grade x sex x race x ... combinations are rare."""
-    simulate_administration(administration, {(world.school_a.id, "student"): 14}, seed=11, missing=0.0)
-    table = response_table(administration, "student")
-    names = [c.name for c in table.columns]
-    assert sum(table.coarsened.values()) > 0 and table.coarsened["race"] > 0
-    quasi = ["S_GRADE", "S_SEX", "S_HISP", "S_LANG", "LANGUAGE"] + [n for n in names if n.startswith("S_RACE_")]
-    keys = [tuple(row[names.index(n)] for n in quasi) for row in table.rows]
-    min_n = app.config["SUPPRESSION_MIN"]
-    for key in keys:
-        assert keys.count(key) >= min_n or all(v is None for v in key)
-    # answers to the questions themselves are untouched
-    item = names.index(pinned_instrument(administration.group("student"))[0].items[0].id)
-    assert sum(r[item] is not None for r in table.rows) == 14 - sum(
-        1 for r in db.session.scalars(select(Response.status).where(Response.administration_id == administration.id))
-        if r != "submitted")
 
 
 def test_group_results_csv_marks_suppressed_cells(filled, client, staff):
@@ -172,13 +154,14 @@ def test_notes_and_page(filled, client, staff):
     page = client.get(f"/exports/administrations/{filled.id}")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert "responses.sav" in body and "results.csv" in body and "Coarsening" in body
+    assert "restricted/responses.sav" in body and "shareable/responses.csv" in body and "results.csv" in body
+    assert "Restricted: these files contain small groups." in body
     notes = client.get(f"/exports/administrations/{filled.id}/notes.txt")
     assert notes.status_code == 200 and b"no dates" in notes.data
 
 
 def test_access_rules(filled, client, auth, world):
-    urls = [f"/exports/administrations/{filled.id}", f"/exports/administrations/{filled.id}/student/responses.csv",
+    urls = [f"/exports/administrations/{filled.id}", f"/exports/administrations/{filled.id}/student/restricted/responses.csv",
             f"/exports/administrations/{filled.id}/results.csv", f"/exports/administrations/{filled.id}/notes.txt"]
     for url in urls:
         assert client.get(url).status_code == 302  # anonymous -> sign in
@@ -193,7 +176,7 @@ def test_access_rules(filled, client, auth, world):
     assert client.post(f"/exports/administrations/{filled.id}/import", data={"group": "student"}).status_code == 404
     auth.sign_out()
     auth.sign_in(world.staff1.email)
-    assert client.get(f"/exports/administrations/{filled.id}/noninstructional_staff/responses.csv").status_code == 404
+    assert client.get(f"/exports/administrations/{filled.id}/noninstructional_staff/shareable/responses.csv").status_code == 404
 
 
 # --- import -------------------------------------------------------------------------------------
@@ -405,7 +388,7 @@ def test_export_then_import_gives_the_same_results(filled, world, app):
                                    "options": [{"en": "Yes", "es": "Sí"}, {"en": "No", "es": "No"}]}]})
     db.session.commit()
     for group in ("student", "instructional_staff", "parent"):
-        text = responses_csv(response_table(filled, group))
+        text = responses_csv(response_table(filled, group, "restricted"))
         n = import_responses(fresh, group, text.encode())
         assert n == count(Response, administration_id=filled.id, respondent_group=group, status="submitted")
     old_run, new_run = current_run(filled.id), score_administration(fresh)
@@ -421,17 +404,16 @@ def test_export_then_import_gives_the_same_results(filled, world, app):
     # subgroup cells agree where no background answer was blanked (here: sex, in these big groups)
     old_sex = index_cells(cells(old_run, subgroup="sex", group="student"))
     new_sex = index_cells(cells(new_run, subgroup="sex", group="student"))
-    table = response_table(filled, "student")
-    if table.coarsened.get("sex", 0) == 0:
-        for key, cell in old_sex.items():
-            assert new_sex[key]["n"] == cell["n"], key
+    for key, cell in old_sex.items():  # the restricted file keeps every background answer
+        assert new_sex[key]["n"] == cell["n"], key
 
 
 # --- command line ----------------------------------------------------------------------------------
 
 def test_cli_export_and_import(filled, world, runner, tmp_path):
     out = tmp_path / "students.csv"
-    result = runner.invoke(args=["export", str(filled.id), "--group", "student", "--output", str(out)])
+    result = runner.invoke(args=["export", str(filled.id), "--group", "student", "--tier", "restricted",
+                                 "--output", str(out)])
     assert result.exit_code == 0, result.output
     header, rows = read_csv(out.read_text())
     assert header[0] == "ROW" and len(rows) == count(Response, administration_id=filled.id,
@@ -479,10 +461,10 @@ def test_upload_larger_than_the_app_wide_limit_is_accepted(administration, world
 def test_empty_administration_exports_headers_only(administration, client, staff, tmp_path):
     import pyreadstat
 
-    text = client.get(f"/exports/administrations/{administration.id}/student/responses.csv").get_data(as_text=True)
+    text = client.get(f"/exports/administrations/{administration.id}/student/restricted/responses.csv").get_data(as_text=True)
     header, rows = read_csv(text)
     assert header[0] == "ROW" and rows == []
-    sav = client.get(f"/exports/administrations/{administration.id}/parent/responses.sav")
+    sav = client.get(f"/exports/administrations/{administration.id}/parent/restricted/responses.sav")
     assert sav.status_code == 200
     (tmp_path / "p.sav").write_bytes(sav.data)
     frame, _ = pyreadstat.read_sav(str(tmp_path / "p.sav"))
@@ -491,3 +473,133 @@ def test_empty_administration_exports_headers_only(administration, client, staff
     response = client.get(f"/exports/administrations/{administration.id}/results.csv", follow_redirects=True)
     assert b"has not been scored yet" in response.data
     assert b"not been scored yet" in client.get(f"/exports/administrations/{administration.id}").data
+
+
+# --- the two export tiers (issue 11) -----------------------------------------------------------------
+
+QUASI_COLUMNS = {"student": ["SCHOOL", "GROUP", "LANGUAGE", "S_GRADE", "S_SEX", "S_HISP", "S_RACE", "S_LANG"],
+                 "instructional_staff": ["SCHOOL", "GROUP", "LANGUAGE", "T_ROLE", "T_YEARS"],
+                 "noninstructional_staff": ["SCHOOL", "GROUP", "LANGUAGE", "N_ROLE", "N_YEARS"],
+                 "parent": ["SCHOOL", "GROUP", "LANGUAGE", "P_GRADE"]}
+
+
+def shareable_frame(client, administration, group):
+    import pandas as pd
+
+    response = client.get(f"/exports/administrations/{administration.id}/{group}/shareable/responses.csv")
+    assert response.status_code == 200
+    return pd.read_csv(io.StringIO(response.get_data(as_text=True)), dtype=str, keep_default_na=False)
+
+
+def assert_k_anonymous(frame, group, k):
+    """An independent check: every combination of the quasi-identifiers read back from the CSV has k rows."""
+    sizes = frame.groupby(QUASI_COLUMNS[group], dropna=False).size()
+    assert len(frame) == 0 or sizes.min() >= k, sizes[sizes < k]
+
+
+def test_restricted_files_are_district_staff_only_and_every_download_is_recorded(filled, client, auth, world):
+    from climate.models import ExportDownload
+
+    base = f"/exports/administrations/{filled.id}/student"
+    auth.sign_in(world.principal_a.email)
+    assert client.get(f"{base}/restricted/responses.csv").status_code == 403
+    assert client.get(f"{base}/restricted/responses.sav").status_code == 403
+    auth.sign_out()
+    assert count(ExportDownload) == 0
+    auth.sign_in(world.staff1.email)
+    assert client.get(f"{base}/shareable/responses.csv").status_code == 200  # not a restricted file: not recorded
+    assert count(ExportDownload) == 0
+    assert client.get(f"{base}/restricted/responses.csv").status_code == 200
+    assert client.get(f"{base}/restricted/responses.sav?incomplete=1").status_code == 200
+    downloads = db.session.scalars(select(ExportDownload).order_by(ExportDownload.id)).all()
+    assert [(d.user_email, d.administration_id) for d in downloads] == [(world.staff1.email, filled.id)] * 2
+    assert [d.filename for d in downloads] == ["spring-survey-student-restricted-responses.csv",
+                                               "spring-survey-student-restricted-responses-all.sav"] or all(
+        "student-restricted-responses" in d.filename for d in downloads)
+    body = client.get(f"/exports/administrations/{filled.id}").get_data(as_text=True)
+    listed = body[body.index('id="downloads"'):]
+    assert listed.index(downloads[1].filename) < listed.index(downloads[0].filename + "<")  # newest first
+    assert world.staff1.email in listed
+    notes = client.get(f"{base}/restricted/notes.txt").get_data(as_text=True)
+    assert "RESTRICTED: it contains small groups" in notes
+
+
+def test_shareable_file_is_k_anonymous_with_its_loss_and_l_diversity_in_the_notes(filled, client, staff, app, tmp_path):
+    import pyreadstat
+
+    k = app.config["SUPPRESSION_MIN"]
+    for group in ("student", "parent"):
+        frame = shareable_frame(client, filled, group)
+        assert len(frame) == count(Response, administration_id=filled.id, respondent_group=group, status="submitted")
+        assert_k_anonymous(frame, group, k)
+    frame = shareable_frame(client, filled, "student")
+    scores = [v for v in frame["SS_RELATIONSHIPS"] if v]
+    assert scores and all(re.fullmatch(r"\d+", v) for v in scores)  # whole scale points
+    assert not [c for c in frame.columns if c.startswith("S_RACE_")]  # race is one generalised column
+    notes = client.get(f"/exports/administrations/{filled.id}/student/shareable/notes.txt").get_data(as_text=True)
+    assert "Information loss" in notes and re.search(r"race\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%", notes)
+    assert re.search(r"l-diversity.*\n(.*\n)*.*Relationships: l = \d+", notes)
+    sav = client.get(f"/exports/administrations/{filled.id}/student/shareable/responses.sav")
+    (tmp_path / "s.sav").write_bytes(sav.data)
+    data, meta = pyreadstat.read_sav(str(tmp_path / "s.sav"), user_missing=True)
+    assert meta.missing_ranges["S_GRADE"] == [{"lo": 999.0, "hi": 999.0}]
+    assert "withheld" in meta.variable_value_labels["S_GRADE"][999.0]
+    assert meta.file_label.startswith("Shareable")
+    restricted = client.get(f"/exports/administrations/{filled.id}/student/restricted/responses.sav")
+    (tmp_path / "r.sav").write_bytes(restricted.data)
+    _, rmeta = pyreadstat.read_sav(str(tmp_path / "r.sav"), metadataonly=True, user_missing=True)
+    assert rmeta.missing_ranges["S_GRADE"] == [{"lo": 99.0, "hi": 99.0}]  # "Prefer not to say"
+    assert rmeta.file_label.startswith("RESTRICTED")
+
+
+def _set_answers(response_ids, item_id, value):
+    db.session.execute(Answer.__table__.delete().where(Answer.response_id.in_(response_ids), Answer.item_id == item_id))
+    db.session.execute(Answer.__table__.insert(), [{"response_id": r, "item_id": item_id, "value": value}
+                                                   for r in response_ids])
+    db.session.commit()
+
+
+def test_three_staff_of_a_school_are_not_listed_with_their_school(world, client, staff, app):
+    """Leak 3: a school's 3 noninstructional staff, school named, every answer."""
+    admin = create_administration(world.d1, "Staff survey", dt.datetime.now() - dt.timedelta(days=10),
+                                  dt.datetime.now() + dt.timedelta(days=10), [world.school_a, world.school_b],
+                                  ["noninstructional_staff"], sro_module=False)
+    db.session.commit()
+    simulate_administration(admin, {(world.school_a.id, "noninstructional_staff"): 3,
+                                    (world.school_b.id, "noninstructional_staff"): 24}, seed=4, missing=0.0)
+    score_administration(admin)
+    frame = shareable_frame(client, admin, "noninstructional_staff")
+    assert_k_anonymous(frame, "noninstructional_staff", app.config["SUPPRESSION_MIN"])
+    assert "School A" not in set(frame["SCHOOL"])
+
+
+def test_rows_withheld_for_a_hidden_grade_are_not_recognisable(administration, world, client, staff, app):
+    """Leak 4: the blank-grade rows of a school must not be exactly its hidden grade."""
+    simulate_administration(administration, {(world.school_a.id, "student"): 90,
+                                             (world.school_b.id, "student"): 60}, seed=8, missing=0.0)
+    ids = db.session.scalars(select(Response.id).where(
+        Response.administration_id == administration.id, Response.school_id == world.school_a.id,
+        Response.status == "submitted").order_by(Response.id)).all()
+    _set_answers(ids[:7], "S_GRADE", 6)
+    _set_answers(ids[7:50], "S_GRADE", 7)
+    _set_answers(ids[50:], "S_GRADE", 8)
+    run = score_administration(administration)
+    hidden = {c["subgroup_value"]: c["reason"] for c in cells(run, subgroup="grade", group="student",
+                                                                school_id=world.school_a.id) if c["suppressed"]}
+    assert hidden.get("6") == "fewer"
+    frame = shareable_frame(client, administration, "student")
+    assert_k_anonymous(frame, "student", app.config["SUPPRESSION_MIN"])
+    at_a = frame[frame["SCHOOL"] == "School A"]
+    assert "6" not in set(at_a["S_GRADE"])
+    blank = at_a[at_a["S_GRADE"] == ""]
+    assert len(blank) != 7 and len(blank) >= app.config["SUPPRESSION_MIN"]
+
+
+def test_a_group_too_small_for_a_shareable_file_is_told_so_on_the_exports_page(administration, world, client, staff):
+    simulate_administration(administration, {(world.school_a.id, "student"): 6}, seed=2, missing=0.0)
+    score_administration(administration)
+    response = client.get(f"/exports/administrations/{administration.id}/student/shareable/responses.csv",
+                          follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "has 6 respondents, fewer than 10: too small for a shareable file" in body
+    assert client.get(f"/exports/administrations/{administration.id}/student/restricted/responses.csv").status_code == 200

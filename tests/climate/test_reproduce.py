@@ -120,7 +120,7 @@ def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administ
     run = score_administration(administration)
     calibration_id, run_id = run.calibrations["student"], run.id
     auth.sign_in("staff1@d1.example")
-    responses = client.get(f"/exports/administrations/{administration.id}/student/responses.csv")
+    responses = client.get(f"/exports/administrations/{administration.id}/student/restricted/responses.csv")
     thresholds = client.get(f"/research/calibrations/{calibration_id}/thresholds.csv")
     results = client.get(f"/exports/administrations/{administration.id}/results.csv?group=student")
     assert responses.status_code == thresholds.status_code == results.status_code == 200

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import numpy as np
-from surveys.anonymise import l_diversity, shareable, withheld_masks
+from surveys.anonymise import WITHHELD_SCHOOL, l_diversity, role_groups, shareable, withheld_masks
 from surveys.disclosure import Decision
 from surveys.instruments import load_instruments
 from surveys.simulate import draw_background
@@ -79,3 +79,61 @@ def test_hidden_report_categories_are_withheld_in_the_export():
 def test_a_group_smaller_than_k_cannot_be_shared():
     with pytest.raises(ValueError, match="fewer than 10"):
         shareable({"group": np.array(["parent"] * 5, dtype=object)}, 10)
+
+
+def _staff(schools, seed, roles="12345"):
+    rng = np.random.default_rng(seed)
+    sid = np.concatenate([np.full(n, str(s), dtype=object) for s, n in schools])
+    n = len(sid)
+    return {"school": sid, "group": np.full(n, "staff", dtype=object),
+            "role": rng.choice(list(roles), n).astype(object), "years": rng.choice(list("1234"), n).astype(object)}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_two_schools_of_15_and_12_staff_keep_their_schools(seed):
+    q = _staff([(1, 15), (2, 12)], seed)
+    out = shareable(q, 10)
+    assert smallest_class(frame(out.columns), list(out.columns)) >= 10
+    assert (out.columns["school"] == q["school"]).all()  # blanking role and years is enough
+    assert out.loss["school"]["blanked"] == 0.0 and out.loss["role"]["blanked"] > 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_three_staff_at_one_school_join_a_larger_class_with_the_school_withheld(seed):
+    q = _staff([(1, 40), (2, 3), (3, 24)], seed, roles="123456789")
+    out = shareable(q, 10)
+    df = frame(out.columns)
+    assert smallest_class(df, list(out.columns)) >= 10
+    assert not (out.columns["school"] == "2").any()
+    assert set(out.columns["school"][40:43]) == {WITHHELD_SCHOOL}
+    assert 10 <= (df["school"] == WITHHELD_SCHOOL).sum() < 67 and out.loss["school"]["blanked"] > 0
+    assert not {str(v) for v in out.columns["role"]} & {"teacher", "other instructional"}
+
+
+def test_a_hidden_grade_of_seven_is_never_exactly_the_blank_grade_rows():
+    sid = np.array(["1"] * 97 + ["2"] * 60, dtype=object)  # 90 + 7 in a hidden grade 6, and 60
+    grade = np.array(["6"] * 7 + ["7"] * 43 + ["8"] * 47 + ["7"] * 30 + ["8"] * 30, dtype=object)
+    rng = np.random.default_rng(3)
+    q = {"school": sid, "group": np.full(157, "student", dtype=object), "grade": grade,
+         "sex": rng.choice(["1", "2"], 157).astype(object)}
+    held = {"grade": np.arange(157) < 7}
+    out = shareable(q, 10, withheld=held)
+    df = frame(out.columns)
+    assert smallest_class(df, list(out.columns)) >= 10
+    assert np.equal(out.columns["grade"][:7], None).all()
+    blank_at_1 = df[(df["school"] == "1") & (df["grade"] == "*")]
+    assert len(blank_at_1) >= 10 and len(blank_at_1) != 7
+
+
+def test_staff_roles_are_grouped_under_the_instrument_labels():
+    labels = {"1": "Principal or assistant principal", "2": "Counselor", "3": "Nurse", "4": "Office", "5": "Food service"}
+    q = _staff([(1, 30)], 0)
+    out = shareable(q, 10, hierarchies={"role": role_groups(labels)})
+    assert smallest_class(frame(out.columns), list(out.columns)) >= 10
+    assert set(out.columns["role"]) - {None} <= {"Principal or assistant principal / Counselor / Nurse",
+                                                  "Office / Food service", *labels}
+
+
+def test_a_group_smaller_than_k_gets_a_message_not_a_traceback():
+    with pytest.raises(ValueError, match="'staff' has 9 respondents, fewer than 10"):
+        shareable(_staff([(1, 9)], 0), 10)

@@ -1,47 +1,21 @@
-"""De-identification and import validation of response files (surveys.exports, no Flask)."""
+"""The shareable tier's codes, the row order and import validation of response files (surveys.exports, no Flask)."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from surveys.codebook import codebook
-from surveys.exports import (ImportProblems, SchoolRef, coarsen, combination_counts, export_columns,
-                             performance_level_codes, shuffle_order, validate_import)
+from surveys.exports import (GENERALISED_FROM, MORE_THAN_ONE_RACE, SHAREABLE_BLANK, ImportProblems, SchoolRef,
+                             export_columns, performance_level_codes, recode_shareable, shuffle_order,
+                             validate_import)
 from surveys.instruments import load_instruments
 
-row_strategy = st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(1, 3)),
-                         st.one_of(st.none(), st.integers(1, 2)), st.one_of(st.none(), st.integers(1, 6)))
-
-
-@settings(max_examples=200, deadline=None)
-@given(rows=st.lists(row_strategy, max_size=80), min_n=st.integers(2, 12))
-def test_after_coarsening_every_combination_is_common_or_fully_blank(rows, min_n):
-    strata = [r[0] for r in rows]
-    quasi = np.array([r[1:] for r in rows], dtype=object).reshape(len(rows), 3)
-    out = coarsen(strata, quasi, min_n)
-    counts = combination_counts(strata, out)
-    for s, row in zip(strata, out):
-        assert counts[(s,) + tuple(row)] >= min_n or all(v is None for v in row)
-    # only blanking: every kept value is the original one, and the input is untouched
-    kept = np.not_equal(out, None)
-    assert (out[kept] == quasi[kept]).all()
-    assert quasi.shape == out.shape
-
-
-def test_coarsening_blanks_the_first_variable_first():
-    # columns: race, grade, sex. Five rows share (1, 9, 1); one has race 2 and otherwise matches the
-    # five rows that did not answer race; one row is unique in everything.
-    quasi = np.array([[1, 9, 1]] * 5 + [[None, 9, 1]] * 4 + [[2, 9, 1], [1, 10, 2]], dtype=object)
-    out = coarsen(["A"] * 11, quasi, 5)
-    assert out[:9].tolist() == quasi[:9].tolist()   # common: untouched
-    assert out[9].tolist() == [None, 9, 1]          # race blanked, grade and sex kept
-    assert out[10].tolist() == [None, None, None]   # nothing common enough: all blank
-
-
-def test_common_combinations_are_untouched():
-    strata = ["A"] * 10 + ["B"] * 10
-    quasi = np.array([[1, 9]] * 20, dtype=object)
-    assert coarsen(strata, quasi, 10).tolist() == quasi.tolist()
+def test_shareable_codes_keep_original_categories_and_number_generalised_ones():
+    originals = {"5": "5th grade", "6": "6th grade", "7": "7th grade"}
+    codes, labels = recode_shareable(["5", "7-8", None, "5-6", "7-8"], originals)
+    assert codes == [5, GENERALISED_FROM + 1, None, GENERALISED_FROM, GENERALISED_FROM + 1]
+    assert dict(labels) == {5: "5th grade", 6: "6th grade", 7: "7th grade", GENERALISED_FROM: "5-6",
+                            GENERALISED_FROM + 1: "7-8", SHAREABLE_BLANK: "No answer, prefer not to say, or withheld"}
+    race, _ = recode_shareable(["16", "multiple", "Other"], {"16": "White", "multiple": "More than one race"})
+    assert race == [16, MORE_THAN_ONE_RACE, GENERALISED_FROM]
 
 
 def test_shuffle_is_deterministic_grouped_by_school_and_not_by_id():
