@@ -335,7 +335,7 @@ def test_codes_csv_neutralises_formulas(hostile_names, client, auth, world, runn
 
 def test_response_export_csv_neutralises_formulas(hostile_names, client, auth, world):
     auth.sign_in(world.staff1.email)
-    response = client.get(f"/exports/administrations/{hostile_names.id}/student/responses.csv")
+    response = client.get(f"/exports/administrations/{hostile_names.id}/student/restricted/responses.csv")
     assert response.status_code == 200
     assert_neutralised(response.get_data(as_text=True))
 
