@@ -14,6 +14,7 @@ import pytest
 from climate.results import current_run
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
+from tests.conftest import PASSWORD
 
 PUBLISHED_DECIMALS = 0  # docs/scoring.md: published group means are whole scale points
 
@@ -114,33 +115,58 @@ def test_the_worked_example_of_the_docs():
     assert school_topic_mean(rows, "S", items, transform) == (290.0, 3)
 
 
-def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administration):
-    simulate_administration(administration, {(world.school_a.id, "student"): 60,
-                                             (world.school_b.id, "student"): 40}, seed=5)
-    run = score_administration(administration)
-    calibration_id, run_id = run.calibrations["student"], run.id
-    auth.sign_in("staff1@d1.example")
-    responses = client.get(f"/exports/administrations/{administration.id}/student/restricted/responses.csv")
+def reproduce(client, administration_id: int, school: str) -> int:
+    """Download the three files as district staff would and reproduce every reported topic mean
+    of `school` from the response file and the thresholds alone; returns how many were checked."""
+    run = current_run(administration_id)
+    calibration_id = run.calibrations["student"]
+    responses = client.get(f"/exports/administrations/{administration_id}/student/restricted/responses.csv")
     thresholds = client.get(f"/research/calibrations/{calibration_id}/thresholds.csv")
-    results = client.get(f"/exports/administrations/{administration.id}/results.csv?group=student")
+    results = client.get(f"/exports/administrations/{administration_id}/results.csv?group=student")
     assert responses.status_code == thresholds.status_code == results.status_code == 200
-    assert current_run(administration.id).id == run_id
+    assert current_run(administration_id).id == run.id
     rows = list(csv.DictReader(io.StringIO(responses.get_data(as_text=True))))
     items, transforms = read_thresholds(thresholds.get_data(as_text=True))
     published = {(r["school"], r["measure"]): r for r in csv.DictReader(io.StringIO(results.get_data(as_text=True)))
                  if r["measure_kind"] == "topic" and r["subgroup"] == ""}
     checked = 0
     for topic in items:
-        cell = published[("School A", topic)]
+        cell = published[(school, topic)]
         if cell["status"] != "reported":
             continue
-        mean, n = school_topic_mean(rows, "School A", items[topic], transforms[topic])
+        mean, n = school_topic_mean(rows, school, items[topic], transforms[topic])
         assert n == int(cell["n"]), topic
         assert f"{mean:.{PUBLISHED_DECIMALS}f}" == f"{float(cell['mean']):.{PUBLISHED_DECIMALS}f}", topic
         checked += 1
-    assert checked >= 3
-    print(f"reproduced {checked} topic means of School A; e.g. {topic}: published "
+    print(f"reproduced {checked} topic means of {school}; e.g. {topic}: published "
           f"{float(cell['mean']):.0f}, reproduced {mean:.0f} (n = {n})")
+    return checked
+
+
+def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administration):
+    simulate_administration(administration, {(world.school_a.id, "student"): 60,
+                                             (world.school_b.id, "student"): 40}, seed=5)
+    score_administration(administration)
+    auth.sign_in("staff1@d1.example")
+    assert reproduce(client, administration.id, "School A") >= 3
+
+
+def test_an_analyst_reproduces_a_demo_school_topic_mean(app, client, auth):
+    """The issue's case: Cedar Middle in the demo's Spring 2026, every reported student topic."""
+    from sqlalchemy import select
+
+    from climate.commands.demo_data import STAFF_EMAIL, seed_administrations, seed_district, seed_scores
+    from climate.extensions import db
+    from climate.models import Administration, User
+    seed_district()
+    seed_administrations()
+    seed_scores()
+    staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL))
+    staff.set_password(PASSWORD)
+    db.session.commit()
+    administration_id = db.session.scalar(select(Administration.id).where(Administration.name == "Spring 2026"))
+    auth.sign_in(STAFF_EMAIL)
+    assert reproduce(client, administration_id, "Cedar Middle") >= 10
 
 
 @pytest.mark.parametrize("theta", [-2.0, 0.3, 1.7])
