@@ -17,6 +17,15 @@ def current_run(administration_id: int) -> ScoringRun | None:
         ScoringRun.administration_id == administration_id, ScoringRun.is_current.is_(True)))
 
 
+def unpublished_run(administration_id: int) -> ScoringRun | None:
+    """The newest scoring run that the disclosure audit kept from publishing, if it is newer than
+    the current (published) one: district staff must see why the reports did not change."""
+    current = current_run(administration_id)
+    return db.session.scalar(select(ScoringRun).where(
+        ScoringRun.administration_id == administration_id, ScoringRun.published_at.is_(None),
+        ScoringRun.id > (current.id if current else 0)).order_by(ScoringRun.id.desc()).limit(1))
+
+
 def cells(run: ScoringRun, *, school_id: int | None | str = "any", group: str | None = None,
           measure_kind: str | None = None, measure: str | None = None,
           subgroup: str | None | bool = False) -> list[dict]:

@@ -85,7 +85,7 @@ def _detail(administration: Administration, codes_form=None, extend_form=None, l
                            link_form=link_form, links=links, base=_base_url(), open_link_url=open_link_url,
                            totals=totals, format_custom_items=format_custom_items,
                            unused=unused_code_counts(administration), job=scoring_job(administration),
-                           run=current_run(administration.id),
+                           run=current_run(administration.id), unpublished=results.unpublished_run(administration.id),
                            max_attempts=MAX_ATTEMPTS,
                            max_codes=MAX_CODES, **_opt_out_context(administration)), status
 

@@ -98,3 +98,28 @@ def test_demo_cedar_middle_shows_female_and_grade_7(app):
     cells = {(c["subgroup"], c["subgroup_value"]): c for c in results.cells(
         run, school_id=cedar.id, group="student", measure="emotional_safety", subgroup=True)}
     assert not cells[("sex", "1")]["suppressed"] and not cells[("grade", "7")]["suppressed"]
+
+
+def test_an_unpublished_rescore_is_explained_on_the_administration_page(scored, world, client, auth):
+    """Removing a response after publication (e.g. an undone import) would let a reader subtract
+    revisions: the re-score is kept unpublished, and district staff see why on the page."""
+    from sqlalchemy import delete, select
+
+    from climate.models import Answer, PersonScore, Response
+    administration, run1 = scored
+    run1_id, admin_id = run1.id, administration.id
+    gone = db.session.scalar(select(Response.id).where(Response.administration_id == admin_id,
+                                                        Response.school_id == world.school_a.id,
+                                                        Response.respondent_group == "student").limit(1))
+    db.session.execute(delete(PersonScore).where(PersonScore.response_id == gone))
+    db.session.execute(delete(Answer).where(Answer.response_id == gone))
+    db.session.execute(delete(Response).where(Response.id == gone))
+    db.session.commit()
+    run2 = score_administration(administration)
+    run2_id, message = run2.id, run2.audit_message
+    assert run2.published_at is None and not run2.is_current and message
+    assert results.current_run(admin_id).id == run1_id
+    auth.sign_in("staff1@d1.example")
+    html = client.get(f"/administrations/{admin_id}").get_data(as_text=True)
+    assert f"Scoring run {run2_id} was not published." in html
+    assert "The reports keep showing results revision 1." in html
