@@ -104,9 +104,10 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         # PostgreSQL: no pre-ping round trip on every checkout; connections are recycled instead
         # (DATABASE_PRE_PING=1 behind a network that drops idle connections). One connection per
-        # gunicorn thread (CLIMATE_THREADS, as gunicorn.conf.py), none beyond: see bench/README-load.md.
+        # gunicorn thread (CLIMATE_THREADS, as gunicorn.conf.py), plus a few for the threads that are
+        # not requests (a job worker and its lease heartbeat, concurrent imports): see bench/README-load.md.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": _flag("DATABASE_PRE_PING", False), "pool_recycle": 1800,
-                                      "pool_size": int(os.environ.get("CLIMATE_THREADS", "4")), "max_overflow": 0},
+                                      "pool_size": _whole_number("CLIMATE_THREADS", 4, 1, 64), "max_overflow": 4},
         # Static files may be cached for an hour (nginx serves them compressed in the deploy layout).
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -90,7 +90,7 @@ def test_postgresql_pool_has_no_pre_ping_and_matches_the_threads(tmp_path, monke
     monkeypatch.setenv("CLIMATE_THREADS", "6")
     monkeypatch.delenv("DATABASE_PRE_PING", raising=False)
     options = load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options == {"pool_pre_ping": False, "pool_recycle": 1800, "pool_size": 6, "max_overflow": 0}
+    assert options == {"pool_pre_ping": False, "pool_recycle": 1800, "pool_size": 6, "max_overflow": 4}
     monkeypatch.setenv("DATABASE_PRE_PING", "1")
     assert load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
