@@ -111,7 +111,7 @@ def test_the_exports_page_fits_a_1280_px_window(live_url, new_page, assert_acces
     page = new_page("desktop")
     sign_in(page, live_url, "staff1@d1.example")
     page.goto(f"{live_url}/exports/administrations/{administration.id}")
-    assert page.get_by_role("heading", name="How the files are de-identified").is_visible()
+    assert page.get_by_role("heading", name="How the files are protected").is_visible()
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     page.screenshot(path=str(tmp_path / "exports-1280.png"), full_page=True)
     assert widths[0] <= widths[1] == 1280, f"the page is {widths[0]} px wide in a {widths[1]} px window"
