@@ -1,0 +1,361 @@
+"""The audit: a determined reader's linear programs over everything one role sees, to the
+published precision, and the feasible range each hidden set keeps."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix, identity, kron, vstack
+
+from ..domain import PUBLISHED_DECIMALS
+from .policy import DEFAULT_WIDTH, Decision, FEWER, Facts, SCORE_RANGE, SCREEN_MAX, _row_basis, blocks, describe
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A protected respondent set whose result a reader can narrow too far."""
+    key: tuple          # the cell (REMAINDER value: the non-answering respondents)
+    measure: str
+    low: float          # feasible range of the set's mean (count measures: of its count)
+    high: float
+    what: str           # "hidden cell", "remainder" or "revision change"
+
+    def __str__(self):
+        return (f"{describe(self.key)} ({self.what}), {self.measure}: a reader can narrow it to "
+                f"[{self.low:.2f}, {self.high:.2f}]")
+
+
+@dataclass
+class AuditResult:
+    failures: list
+    n_sets: int          # protected respondent sets x measures checked
+    n_lps: int           # linear programs solved
+    ranges: dict = field(default_factory=dict)  # (key, measure, what) -> (low, high), with spans=True
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        if self.ok:
+            return "passed"
+        return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
+
+
+def _step(rate, room_up, room_down) -> float:
+    """Largest t >= 0 such that values moving by t * rate stay within their room either way."""
+    pos, neg = rate > 1e-12, rate < -1e-12
+    return float(np.min(np.r_[room_up[pos] / rate[pos], room_down[neg] / -rate[neg]], initial=np.inf))
+
+
+@dataclass
+class _Program:
+    """What a reader knows about one block's unknowns x (v,): lb <= x <= ub, E x = e (domain ties,
+    exclusive levels), lo <= G x <= hi (every published sum, to the published precision)."""
+    E: csr_matrix
+    e: np.ndarray
+    G: csr_matrix
+    lo: np.ndarray
+    hi: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    truth: np.ndarray
+
+    def restrict(self, cols):
+        """The program of the unknowns ``cols`` with every other unknown fixed at its true value:
+        a reader who knew all else exactly.  Ranges found in it are never wider than the true ones."""
+        Gc, Ec = self.G[:, cols], self.E[:, cols]
+        grow = np.flatnonzero(np.diff(Gc.tocsr().indptr))
+        erow = np.flatnonzero(np.diff(Ec.tocsr().indptr))
+        fixed = self.G[grow] @ self.truth - Gc[grow] @ self.truth[cols]
+        efixed = self.E[erow] @ self.truth - Ec[erow] @ self.truth[cols]
+        return _Program(Ec[erow], self.e[erow] - efixed, Gc[grow], self.lo[grow] - fixed, self.hi[grow] - fixed,
+                        self.lb[cols], self.ub[cols], self.truth[cols])
+
+    def screened(self, c, need, counted) -> bool:
+        """A cheap sufficient check before the programs: two worlds consistent with everything
+        published, stepped from the truth along the projection of c on the directions that keep
+        every tie and published sum exact, then on those that keep the ties exact and use the
+        rounding slack of the sums; unknowns at a bound of the score range (clipped scores) stay
+        put.  True when c.x differs by ``need`` between them (a count: by one whole value either way)."""
+        if not hasattr(self, "_free"):
+            self._free = np.minimum(self.truth - self.lb, self.ub - self.truth) > 1e-6 * (self.ub - self.lb)
+            self._dense_g, self._dense_e = self.G.toarray(), self.E.toarray()
+            self._dirs = [lambda: np.vstack([self._dense_e, self._dense_g])[:, self._free],
+                          lambda: self._dense_e[:, self._free]]
+        free = self._free
+        g0 = self._dense_g @ self.truth
+        ends = []
+        for sign in (1.0, -1.0):
+            point, gx, moved = self.truth.copy(), g0.copy(), 0.0
+            for i, rows in enumerate(self._dirs):
+                if callable(rows):  # computed when first needed
+                    rows = self._dirs[i] = _row_basis(rows())
+                d = np.zeros_like(point)
+                d[free] = sign * (c[free] - rows.T @ (rows @ c[free]))  # c's projection on the null space
+                gain = sign * float(c @ d)
+                if gain <= 1e-12:
+                    continue
+                gd = self._dense_g @ d
+                t = max(0.0, min(_step(d, self.ub - point, point - self.lb), _step(gd, self.hi - gx, gx - self.lo)))
+                point, gx, moved = point + t * d, gx + t * gd, moved + t * gain
+                if (moved >= need - 1e-9) if counted else (moved >= need / 2 + 1e-9):
+                    break
+            ends.append(moved)
+        return max(ends) >= need - 1e-9 if counted else sum(ends) >= need + 1e-9
+
+    def spans(self, cs):
+        """(lows, highs) of c.x over the program for every c of cs (q, v), in one HiGHS call: each
+        minimum and maximum gets its own copy of the program, side by side (block-diagonal), so
+        the optimum of the sum is the optimum of every copy."""
+        cs = np.atleast_2d(cs)
+        q, v = 2 * cs.shape[0], cs.shape[1]
+        eye = identity(q, format="csr")
+        has_g, has_e = self.G.shape[0] > 0, self.E.shape[0] > 0
+        res = linprog(np.stack([cs, -cs], axis=1).ravel(),
+                      A_ub=kron(eye, _vstack(self.G, -self.G), format="csr") if has_g else None,
+                      b_ub=np.tile(np.r_[self.hi, -self.lo], q) if has_g else None,
+                      A_eq=kron(eye, self.E, format="csr") if has_e else None,
+                      b_eq=np.tile(self.e, q) if has_e else None,
+                      bounds=np.tile(np.c_[self.lb, self.ub], (q, 1)), method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"the audit program failed: {res.message}")
+        xs = res.x.reshape(cs.shape[0], 2, v)
+        return (cs * xs[:, 0]).sum(1), (cs * xs[:, 1]).sum(1)
+
+
+def _vstack(a, b):
+    return vstack([a, b], format="csr")
+
+
+def _published_interval(s, n, counted, decimals, pct_decimals):
+    """[low, high] of a published cell's sum: its mean (a count: its percentage of n) as published,
+    plus or minus half a unit of the published precision, times n.  decimals None: exact."""
+    s, n = np.asarray(s, float), np.asarray(n, float)
+    places = np.where(counted, -1 if pct_decimals is None else pct_decimals + 2, -1 if decimals is None else decimals)
+    mean = s / n
+    shown = np.array([np.round(v, p) if p >= 0 else v for v, p in zip(mean, places)])
+    half = np.where(places >= 0, 0.5 * 10.0 ** -places.astype(float), 0.0)
+    slack = 1e-9 * np.maximum(n, 1.0)
+    return np.minimum(n * (shown - half), s) - slack, np.maximum(n * (shown + half), s) + slack
+
+
+def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapping | None = None,
+          count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
+          width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE,
+          decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0,
+          spans: bool = False) -> AuditResult:
+    """Play a determined reader of everything one role sees for an administration.
+
+    values : (n, m) float, each respondent's result per measure (NaN = none).  Score measures are
+      scale scores in score_range; count measures (e.g. "item X answered 3", "level favourable")
+      are 0/1 and published as percentages of the cell's n with a result.
+    domains : domain measure -> its topic measures; a respondent's domain score is the mean of
+      their topic scores, which ties the measures of a published cell together.
+    exclusive : groups of count measures of which each respondent with a result has exactly one:
+      the performance levels of a topic, the answer categories of an item.
+    previous : [(mask (n,) bool, Decision)] earlier published revisions: the respondents in mask
+      with the same results (a re-score under the same calibration).
+    decimals, pct_decimals : the published precision of means and of percentages (None: exact).
+      A shown mean m of n respondents tells the reader only that their sum lies in
+      [n (m - h), n (m + h)], h half a unit of the last published place; counts n are exact.
+    spans : solve every set's whole program and return each feasible range in ``.ranges`` (slower;
+      for tests and for a privacy officer's report).
+    Every published cell (not hidden, in this or an earlier revision) gives n and, to the
+    published precision, the sum of every measure.  Protected sets: hidden "fewer" cells,
+    non-answering remainders of fewer than N (unless ``decision.remainders`` is False), and
+    respondents added since a revision in a cell (1..N-1 of them).  Pass: each set's mean can range
+    over at least ``width`` points, and each count can take at least two whole values.
+
+    Each set is first screened (``_Program.screened``), then checked by linear programs over the
+    unknowns of its school (and, for each category it hides that the district shows, of the other
+    school hiding most there, which the district cell ties to it) in the measures tied to the one
+    checked, every other unknown fixed at the truth: a range found there is never wider than
+    the true one.  Only a set found too narrow there is solved over the whole block.  All minimum and
+    maximum programs of one such part go to HiGHS as one block-diagonal program."""
+    x = np.asarray(values, dtype=np.float64)
+    m = len(facts.measures)
+    if x.shape != (len(facts.school_ids), m):
+        raise ValueError(f"values must be (n, {m})")
+    width = float(width)
+    if width <= 0:
+        raise ValueError("the protection width must be positive")
+    names = list(facts.measures)
+    mpos = {name: j for j, name in enumerate(names)}
+    is_count = np.array([name in set(count_measures) for name in names], dtype=bool)
+    lo_v = np.where(is_count, 0.0, score_range[0])
+    hi_v = np.where(is_count, 1.0, score_range[1])
+    if is_count.any() and not np.isin(x[:, is_count][~np.isnan(x[:, is_count])], (0.0, 1.0)).all():
+        raise ValueError("count measures must be 0 or 1 for each respondent (NaN = no result)")
+    sc = x[:, ~is_count]
+    if ((sc < score_range[0]) | (sc > score_range[1])).any():
+        raise ValueError(f"scale scores must lie in the score range {score_range} (the reader knows it)")
+    groups_ = [[mpos[c] for c in grp] for grp in exclusive]
+    if any(not is_count[g].all() for g in groups_ if g):
+        raise ValueError("exclusive groups must be count measures")
+    ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
+    layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
+    has = ~np.isnan(x)
+    failures, n_sets, n_lps, ranges = [], 0, 0, {}
+    N = decision.min_n
+    for b in blocks(facts):
+        S, K = len(b.schools), len(b.values)
+        idx = b.members
+        bits = np.zeros(idx.size, dtype=np.int64)
+        for li, (mk, _) in enumerate(layers[1:], start=1):
+            bits |= mk[idx].astype(np.int64) << li
+        pattern = np.unique(has[idx], axis=0, return_inverse=True)[1].ravel()
+        atoms, atom_of = np.unique(np.stack([b.row_of, b.col_of, bits, pattern], axis=1), axis=0,
+                                   return_inverse=True)
+        atom_of = atom_of.ravel()
+        A_n = atoms.shape[0]
+        n_am = np.zeros((A_n, m))
+        np.add.at(n_am, atom_of, has[idx].astype(float))
+        s_am = np.zeros((A_n, m))
+        np.add.at(s_am, atom_of, np.where(has[idx], x[idx], 0.0))
+        live = n_am > 0
+        var_id = -np.ones((A_n, m), dtype=np.int64)
+        var_id[live] = np.arange(live.sum())
+        nvar = int(live.sum())
+        if nvar == 0:
+            continue
+        var_atom, var_j = np.nonzero(live)
+        lb, ub = (lo_v[None, :] * n_am)[live], (hi_v[None, :] * n_am)[live]
+        truth = s_am[live]
+        # published cells: (r, k) with k a category or the total (K + 1); each atom lies in 2 or 4
+        cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
+        cell_no = {c: i for i, c in enumerate(cells)}
+        ncell = len(cells)
+        a_r, a_k = atoms[:, 0], atoms[:, 1]
+        memb = [np.array([cell_no[(r, K + 1)] for r in a_r]), np.full(A_n, cell_no[(S, K + 1)])]
+        cat = a_k < K
+        if cat.any():
+            memb += [np.where(cat, [cell_no.get((r, k), -1) for r, k in zip(a_r, a_k)], -1),
+                     np.where(cat, [cell_no.get((S, k), -1) for k in a_k], -1)]
+        g_rows, g_cols = [], []
+        for li, (mk, dec) in enumerate(layers):
+            in_layer = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
+            shown = np.array([[not dec.hidden_in(b.key(*c), name) for name in names] for c in cells])  # (cells, m)
+            for cell_of in memb:
+                ok = (cell_of >= 0)[var_atom] & in_layer[var_atom]
+                v = np.flatnonzero(ok)
+                v = v[shown[cell_of[var_atom[v]], var_j[v]]]
+                g_rows.append((li * ncell + cell_of[var_atom[v]]) * m + var_j[v])
+                g_cols.append(v)
+        g_rows, g_cols = np.concatenate(g_rows), np.concatenate(g_cols)
+        row_ids, g_rows = np.unique(g_rows, return_inverse=True)
+        G = csr_matrix((np.ones(g_rows.size), (g_rows, g_cols)), shape=(row_ids.size, nvar))
+        s_row = G @ truth
+        n_row = G @ n_am[live]
+        lo, hi = _published_interval(s_row, n_row, is_count[row_ids % m], decimals, pct_decimals)
+        e_rows, e_cols, e_vals, e_rhs = [], [], [], []
+        for d, ts in ties:
+            for a in np.flatnonzero(live[:, d]):
+                tv = [t for t in ts if live[a, t]]
+                if not tv:
+                    continue
+                e = len(e_rhs)
+                e_rows.append(e), e_cols.append(int(var_id[a, d])), e_vals.append(1.0)
+                for t in tv:
+                    e_rows.append(e), e_cols.append(int(var_id[a, t])), e_vals.append(-n_am[a, d] / (n_am[a, t] * len(tv)))
+                e_rhs.append(0.0)
+        for grp in groups_:
+            for a in np.flatnonzero(live[:, grp].any(1)):
+                cv = [c for c in grp if live[a, c]]
+                e = len(e_rhs)
+                e_rows.extend([e] * len(cv)), e_cols.extend(int(var_id[a, c]) for c in cv), e_vals.extend([1.0] * len(cv))
+                e_rhs.append(float(n_am[a, grp].max()))
+        E = csr_matrix((e_vals, (e_rows, e_cols)), shape=(len(e_rhs), nvar))
+        whole = _Program(E, np.array(e_rhs), G, lo, hi, lb, ub, truth)
+        # protected sets of the current revision
+        sets = []
+        for r, k in cells:
+            key = b.key(r, k)
+            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key, ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)), "hidden cell"))
+        if b.var is not None and decision.remainders:
+            for r in range(S + 1):
+                if 0 < b.counts[r, K, 0] < N:
+                    sets.append((b.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+        for li in range(1, len(layers)):
+            new = (atoms[:, 2] >> li) & 1 == 0
+            for r, k in cells:
+                sel = ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)) & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((b.key(r, k), sel, "revision change"))
+        # a school hiding a category that the district shows is tied through the district cell to
+        # the other schools hiding it: its programs take in the one hiding the most respondents there
+        hidden_at = np.array([[any(dec.hidden_in(b.key(r, k), name) for _, dec in layers for name in names)
+                               for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+        partners = [{r} for r in range(S)] + [set()]
+        for k in range(K):
+            rs = np.flatnonzero(hidden_at[:S, k])
+            if rs.size > 1 and not hidden_at[S, k]:
+                for r in rs:
+                    others = rs[rs != r]
+                    partners[r].add(int(others[np.argmax(b.counts[others, k, 0])]))
+        var_row = a_r[var_atom]
+        family = _families(m, [[d] + ts for d, ts in ties] + groups_)
+        local, queue = {}, defaultdict(list)
+        for key, sel, what in sets:
+            for j in range(m):
+                v = var_id[sel, j]
+                v = v[v >= 0]
+                if v.size == 0:
+                    continue
+                n_sets += 1
+                c = np.zeros(nvar)
+                c[v] = 1.0 if is_count[j] else 1.0 / n_am[sel, j].sum()
+                need = 1.0 if is_count[j] else min(width, hi_v[j] - lo_v[j])
+                info = (key, names[j], what, need, bool(is_count[j]))
+                if spans:
+                    queue[None].append((info, c))
+                    continue
+                where = (family[j], tuple(sorted(set().union(*(partners[r] for r in np.unique(var_row[v]))))))
+                if where not in local:
+                    cols = np.flatnonzero(np.isin(var_row, where[1]) & (family[var_j] == family[j]))
+                    local[where] = (cols, whole.restrict(cols))
+                cols, prog = local[where]
+                if cols.size > SCREEN_MAX or not prog.screened(c[cols], need, is_count[j]):
+                    queue[where].append((info, c))
+        confirm = []
+        for where, items in queue.items():
+            cols, prog = (np.arange(nvar), whole) if where is None else local[where]
+            n_lps += 1
+            lows, highs = prog.spans(np.stack([c[cols] for _, c in items]))
+            for (info, c), low, high in zip(items, lows, highs):
+                if spans:
+                    ranges[info[:3]] = (float(low), float(high))
+                if _pinned(low, high, *info[3:]):
+                    confirm.append((info, c) if len(cols) < nvar else (info, None, low, high))
+        if confirm and any(len(item) == 2 for item in confirm):
+            n_lps += 1
+            lows, highs = whole.spans(np.stack([item[1] for item in confirm if len(item) == 2]))
+            it = iter(zip(lows, highs))
+            confirm = [item if len(item) == 4 else (item[0], None, *next(it)) for item in confirm]
+        for (key, name, what, need, counted), _, low, high in confirm:
+            if _pinned(low, high, need, counted):
+                failures.append(Failure(key, name, float(low), float(high), what))
+    return AuditResult(failures, n_sets, n_lps, ranges)
+
+
+def _families(m, linked) -> np.ndarray:
+    """(m,) label of each measure's family: measures tied per respondent (a domain and its topics,
+    the levels of a topic, the answers of an item) share one."""
+    label = np.arange(m)
+    for grp in linked:
+        grp = [g for g in grp if g is not None]
+        if grp:
+            old = np.unique(label[grp])
+            label[np.isin(label, old)] = old.min()
+    return label
+
+
+def _pinned(low, high, need, counted) -> bool:
+    if counted:
+        return np.floor(high + 1e-7) - np.ceil(low - 1e-7) < 1
+    return high - low < need - 1e-7
