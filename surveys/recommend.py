@@ -47,7 +47,6 @@ from surveys.evidence import (cell_numbers, group_label, has_mean, has_mean_se, 
                               half_width, level, level_label, possessive, smaller_n, strength, score_text, subgroup_label,
                               topic_label, topic_strategies, whole_group_index, fmt, is_topic_cell)
 from surveys.guidance import Guidance, default_guidance
-from surveys.sro_actions import SRO_RATINGS, SroActionItem, sro_action_items  # noqa: F401  (climate.improve imports them from here)
 from surveys.stats import difference
 DEFAULT_MIN_RESPONSE_RATE = 0.5
 DEFAULT_MIN_PARENT_RESPONSE_RATE = 0.2

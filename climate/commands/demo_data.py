@@ -229,7 +229,7 @@ def seed_improvement() -> list[str]:
     Runs after seed_scores, so the closed administrations have results. Re-running adds nothing."""
     import datetime as dt
 
-    from ..improve import recommendation_title, school_recommendations, school_results
+    from ..improve.recommendations import recommendation_title, school_recommendations, school_results
     from ..models import Administration, PlanItem, SroAssessment, SroRating
     from ..results import current_run
 

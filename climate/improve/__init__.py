@@ -17,4 +17,3 @@ from flask import Blueprint
 bp = Blueprint("improve", __name__, url_prefix="/improve")
 
 from . import routes  # noqa: E402,F401  (the routes register themselves on bp)
-from .recommendations import recommendation_title, school_recommendations, school_results  # noqa: E402,F401

@@ -13,7 +13,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from surveys.domain import RESPONDENT_GROUPS, TOPICS
 from surveys.guidance import default_guidance
-from surveys.recommend import SRO_RATINGS
+from surveys.sro_actions import SRO_RATINGS
 
 from .plans import STATUS_LABELS
 

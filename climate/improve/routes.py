@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from surveys.domain import RESPONDENT_GROUPS, TOPICS
 
 from surveys.guidance import default_guidance
-from surveys.recommend import SRO_RATINGS, STEP_REASONS, steps_to_recommendations
+from surveys.recommend import STEP_REASONS, steps_to_recommendations
+from surveys.sro_actions import SRO_RATINGS
 
 from .. import results
 from ..access import district_staff_required, school_or_404

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from surveys.guidance import default_guidance
-from surveys.recommend import SRO_RATINGS, sro_action_items
+from surveys.sro_actions import SRO_RATINGS, sro_action_items
 
 from ..extensions import db
 from ..models import School, SroAssessment, SroRating

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from surveys.guidance import load_guidance
-from surveys.recommend import (RULE_STEPS, STEP_REASONS, Recommendation, recommend, sro_action_items,
-                               steps_to_recommendations)
+from surveys.recommend import RULE_STEPS, STEP_REASONS, Recommendation, recommend, steps_to_recommendations
+from surveys.sro_actions import sro_action_items
 
 
 @pytest.fixture(scope="module")
