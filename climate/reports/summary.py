@@ -2,10 +2,12 @@
 response rate against the rule for trusting it, and where the recommended steps are.
 
 Strengths and concerns are chosen from shown whole-group topic results only (a hidden cell has no
-number to rank) and ranked by the same strength of evidence the recommendations use
-(surveys.evidence.strength): the distance beyond the district's score, or beyond a level cut score,
-in half-widths of its 95% interval, times n / (n + 30), so a small group with a wide interval does
-not crowd out a clear result of a large one."""
+number to rank). A result stands out when it differs significantly from the district's (the
+interval of surveys.stats.difference excludes 0) or lies in the Most or Least Favorable range; those
+are ranked by the same strength of evidence the recommendations use (surveys.evidence.strength):
+the distance beyond the district's score, or beyond the level cut score, in half-widths of its 95%
+interval, times n / (n + 30), so a small group with a wide interval does not crowd out a clear
+result of a large one."""
 from __future__ import annotations
 
 from surveys.domain import CUT_SCORES, RESPONDENT_GROUPS, TOPICS
@@ -31,14 +33,15 @@ def _candidate(entry: dict, row: dict) -> dict:
     upward (strength) and downward (concern)."""
     cell, district = row["cell"], row["district"]
     d = difference(cell, district) if _shown(district) else None
-    n = cell.get("n")
-    half = half_width(cell)
-    up = strength(cell["mean"] - CUT_SCORES[1], half, n)
-    down = strength(CUT_SCORES[0] - cell["mean"], half, n)
-    if d is not None:
-        n_pair = smaller_n(cell, district)
-        up = max(up, strength(d.diff, d.half, n_pair))
-        down = max(down, strength(-d.diff, d.half, n_pair))
+    n, half, mean = cell.get("n"), half_width(cell), cell["mean"]
+    up = strength(mean - CUT_SCORES[1], half, n) if mean >= CUT_SCORES[1] else 0.0
+    down = strength(CUT_SCORES[0] - mean, half, n) if mean < CUT_SCORES[0] else 0.0
+    if d is not None and d.significant:
+        side = strength(abs(d.diff), d.half, smaller_n(cell, district))
+        if d.diff > 0:
+            up = max(up, side)
+        else:
+            down = max(down, side)
     return {"group": entry["group"], "group_label": entry["label"], "topic": row["measure"], "label": row["label"],
             "cell": cell, "district": district if _shown(district) else None, "difference": d,
             "up": up, "down": down}
