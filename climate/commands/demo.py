@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Response
 from ..simulate import SimulationError, allocate, cells_for, simulate_administration
-from .demo_data import seed_demo
+from .demo_data import DISTRICT, seed_demo
 from .params import SCHOOL, administration_argument, district_option, school_in
 
 
@@ -19,6 +19,22 @@ def upgrade_database() -> None:
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def cedar_report_lines() -> list[str]:
+    """Where Cedar Middle's school report (its summary on top) and its family pages are."""
+    from ..administer.codes import public_base_url
+    from ..models import District, School
+
+    cedar = db.session.scalar(select(School).join(District).where(District.name == DISTRICT,
+                                                                  School.name == "Cedar Middle"))
+    if cedar is None:
+        return []
+    base = f"{public_base_url()}/reports/schools/{cedar.id}"
+    return ["", "Cedar Middle, as its principal sees it:",
+            f"  school report (summary at the top): {base}",
+            f"  results for families: {base}/family  (Spanish: {base}/family?lang=es)",
+            f"  one-page summary for families: {base}/family/summary  (Spanish: {base}/family/summary?lang=es)"]
 
 
 @click.command()
@@ -32,7 +48,7 @@ def demo(serve, port):
         # Every link the demo prints or shows points at the port it actually serves.
         app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     upgrade_database()
-    lines = seed_demo(echo=click.echo)
+    lines = seed_demo(echo=click.echo) + cedar_report_lines()
     click.echo("")
     for line in lines:
         click.echo(line)

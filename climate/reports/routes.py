@@ -15,6 +15,7 @@ from ..models import SCHOOL_LEVELS, Administration, School, utcnow
 from . import bp
 from .common import chosen_run, local_date, ordered_groups, revision_context, suppressed_text
 from .comparison import comparison_gaps, comparison_table, gap_variables, table_as_lists
+from .family import FAMILY_LANGUAGES, family_results
 from .forms import ComparisonForm
 from .rates import rate_table
 from .school import school_report
@@ -118,6 +119,31 @@ def parents(school_id: int):
                            choices=choices, sections=parent_sections(school, administration, run), rate=rate,
                            has_parents=has_parents, suppressed_text=suppressed_text(run), min_n=run.min_n,
                            **revision_context(administration, run, []))
+
+
+def _family_page(school_id: int, template: str):
+    """A family-facing results page of one school, in English or Spanish (?lang=es)."""
+    school = school_or_404(school_id)
+    lang = request.args.get("lang", "en")
+    if lang not in FAMILY_LANGUAGES:
+        abort(404)
+    choices = results.school_administrations(school)
+    administration = chosen_administration(choices)
+    if administration is None:
+        return _no_results(school)
+    return render_template(template, **family_results(school, administration, chosen_run(administration), lang))
+
+
+@bp.route("/schools/<int:school_id>/family")
+@login_required
+def family(school_id: int):
+    return _family_page(school_id, "reports/family.html")
+
+
+@bp.route("/schools/<int:school_id>/family/summary")
+@login_required
+def family_summary(school_id: int):
+    return _family_page(school_id, "reports/family_summary.html")
 
 
 def _subgroup_keys(run, school_id: int, topic: str) -> list:

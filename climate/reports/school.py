@@ -1,5 +1,6 @@
-"""The school report (its page and printable view): each respondent group's participation,
-domain and topic scale scores beside the district's, charts, trends and subgroup gaps."""
+"""The school report (its page and printable view): a summary (climate.reports.summary), each
+respondent group's participation, domain and topic scale scores with the percentage of respondents in
+each performance level beside the district's, charts, trends and subgroup gaps."""
 from __future__ import annotations
 
 from surveys.domain import DOMAINS, TOPICS
@@ -9,6 +10,7 @@ from ..labels import group_label, measure_label
 from ..models import Administration, School, utcnow
 from . import trends
 from .common import instruments_of, local_date, ordered_groups, revision_context, subgroup_gaps, suppressed_text
+from .summary import school_summary
 
 
 def school_report(school: School, administration: Administration, run) -> dict:
@@ -48,6 +50,7 @@ def school_report(school: School, administration: Administration, run) -> dict:
             entry["n_scored"] = max(item_ns) if item_ns else None
         groups.append(entry)
     return {"school": school, "administration": administration, "run": run, "groups": groups,
+            "summary": school_summary(groups),
             "provisional": results.is_provisional(run), "chain": chain,
             "suppressed_text": suppressed_text(run), "min_n": run.min_n,
             "closes": local_date(administration.closes_at, tz), "scored_on": local_date(run.created_at, tz),

@@ -44,7 +44,7 @@ POLICY = {
     "reports.comparison": "staff", "reports.comparison_csv": "staff",
     "improve.district_plans": "staff",
     "reports.school": "school_a", "reports.parents": "school_a", "reports.school_print": "school_a",
-    "reports.topic": "school_a",
+    "reports.topic": "school_a", "reports.family": "school_a", "reports.family_summary": "school_a",
     "improve.school": "school_a", "improve.plan": "school_a", "improve.school_sro": "school_a",
     "improve.add_to_plan": "school_a", "improve.edit_plan_item": "school_a",
     "improve.add_own_item": "school_a", "improve.carry_plan_item": "school_a",

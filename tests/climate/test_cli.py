@@ -1,5 +1,6 @@
 """The `climate` command as an IT person would run it: a fresh instance, bad settings, the demo."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,7 @@ def test_demo_seeds_once_then_serves(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "district@riverbend.example  password: " in first.stdout and "(6 schools)" in first.stdout
     assert "Try the survey: http://127.0.0.1:5000/s/" in first.stdout
+    assert re.search(r"one-page summary for families: http://127\.0\.0\.1:5000/reports/schools/\d+/family/summary", first.stdout)
     password = first.stdout.split("district@riverbend.example  password: ")[1].split()[0]
 
     def counts():
