@@ -3,7 +3,8 @@ response rate against the rule for trusting it, and where the recommended steps 
 
 Strengths and concerns are chosen from shown whole-group topic results only (a hidden cell has no
 number to rank). A result stands out when it differs significantly from the district's (the
-interval of surveys.stats.difference excludes 0) or lies in the Most or Least Favorable range; those
+interval of surveys.stats.difference excludes 0) or its whole 95% interval lies in the Most or Least
+Favorable range; those
 are ranked by the same strength of evidence the recommendations use (surveys.evidence.strength):
 the distance beyond the district's score, or beyond the level cut score, in half-widths of its 95%
 interval, times n / (n + 30), so a small group with a wide interval does not crowd out a clear
@@ -34,8 +35,10 @@ def _candidate(entry: dict, row: dict) -> dict:
     cell, district = row["cell"], row["district"]
     d = difference(cell, district) if _shown(district) else None
     n, half, mean = cell.get("n"), half_width(cell), cell["mean"]
-    up = strength(mean - CUT_SCORES[1], half, n) if mean >= CUT_SCORES[1] else 0.0
-    down = strength(CUT_SCORES[0] - mean, half, n) if mean < CUT_SCORES[0] else 0.0
+    # beyond a cut only when the whole 95% interval is: a 10-person group whose interval reaches
+    # back over the cut is not shown to be Least Favorable
+    up = strength(mean - CUT_SCORES[1], half, n) if half and mean - half >= CUT_SCORES[1] else 0.0
+    down = strength(CUT_SCORES[0] - mean, half, n) if half and mean + half < CUT_SCORES[0] else 0.0
     if d is not None and d.significant:
         side = strength(abs(d.diff), d.half, smaller_n(cell, district))
         if d.diff > 0:

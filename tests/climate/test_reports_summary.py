@@ -43,7 +43,7 @@ def items_of(block: str) -> list[tuple[str, str, str]]:
 
 def expected_sides(run, school_id: int, groups=("student", "instructional_staff")):
     """Independently of the app: per shown whole-group topic cell that differs significantly from the
-    district or lies beyond a cut, how far it stands out upward and downward (in interval
+    district or whose whole interval lies beyond a cut, how far it stands out upward and downward (in interval
     half-widths shrunk by n / (n + 30))."""
     up, down = {}, {}
     for g in groups:
@@ -53,8 +53,9 @@ def expected_sides(run, school_id: int, groups=("student", "instructional_staff"
             d = results.index_cells(results.cells(run, school_id=None, group=g)).get((None, g, "topic", t, None, None))
             if c is None or c["suppressed"]:
                 continue
-            u = strength(c["mean"] - CUT_SCORES[1], half_width(c), c["n"]) if c["mean"] >= CUT_SCORES[1] else 0
-            w = strength(CUT_SCORES[0] - c["mean"], half_width(c), c["n"]) if c["mean"] < CUT_SCORES[0] else 0
+            h = half_width(c)
+            u = strength(c["mean"] - CUT_SCORES[1], h, c["n"]) if c["mean"] - h >= CUT_SCORES[1] else 0
+            w = strength(CUT_SCORES[0] - c["mean"], h, c["n"]) if c["mean"] + h < CUT_SCORES[0] else 0
             diff = difference(c, d)
             if diff is not None and diff.significant:
                 u = max(u, strength(diff.diff, diff.half, smaller_n(c, d)))
@@ -151,7 +152,7 @@ def _cell(mean, half, n):
             "n": n, "level": None}
 
 
-def test_a_large_group_with_a_clear_deficit_outranks_a_small_group_with_a_wide_interval():
+def test_a_small_group_whose_wide_interval_reaches_the_cut_is_no_concern():
     district = _cell(320, 3, 2000)
     small = _group("Noninstructional staff", "noninstructional_staff",
                    [("discipline", _cell(240, 80, 10), district)])
@@ -162,8 +163,13 @@ def test_a_large_group_with_a_clear_deficit_outranks_a_small_group_with_a_wide_i
     # 310 is 10 points below the district, but within the difference's interval: not a concern
     unclear = _group("Instructional staff", "instructional_staff", [("bullying", _cell(310, 20, 25), district)])
     strengths, concerns = strengths_and_concerns([small, large, unclear])
-    assert [c["topic"] for c in concerns] == ["bullying", "discipline"]
-    assert concerns[1]["group"] == "noninstructional_staff"
+    # 240 +/- 80 from 10 people: below 300, but its interval reaches back over the cut and over the district
+    assert [(c["group"], c["topic"]) for c in concerns] == [("student", "bullying")]
+    clear_small = _group("Noninstructional staff", "noninstructional_staff",
+                         [("discipline", _cell(240, 30, 10), district)])
+    _, concerns = strengths_and_concerns([clear_small, large])
+    assert [(c["group"], c["topic"]) for c in concerns] == [("student", "bullying"),
+                                                            ("noninstructional_staff", "discipline")]
     assert [c["topic"] for c in strengths] == ["relationships"]
     # 410 is in the Most Favorable range but clearly below a district at 450: a concern only
     high = _group("Students", "student", [("bullying", _cell(410, 5, 400), _cell(450, 3, 2000))])
