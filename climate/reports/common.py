@@ -14,7 +14,7 @@ from flask import abort, request
 from .. import results
 from ..administer.service import pinned_instrument, to_local
 from ..disclosure import covered, published_runs
-from ..labels import measure_label, subgroup_label
+from ..labels import format_long_date, measure_label, subgroup_label
 from ..models import Administration
 
 
@@ -50,7 +50,7 @@ def local_date(value: dt.datetime | None, timezone: str) -> str:
     if value is None:
         return ""
     d = to_local(value, timezone)
-    return f"{d:%B} {d.day}, {d.year}"
+    return format_long_date(d.date())
 
 
 def ordered_groups(administration: Administration) -> list:
