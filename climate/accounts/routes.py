@@ -36,9 +36,13 @@ def sign_in():
 
 
 def _start_session(user: User) -> None:
-    """A fresh session for `user`: nothing from before (its CSRF secret included) carries over."""
+    """A fresh session for `user`: nothing from before (its CSRF secret included) carries over but the
+    language chosen with the switch."""
+    lang = session.get("lang")
     session.clear()
     login_user(user)
+    if lang:
+        session["lang"] = lang
 
 
 @auth_bp.route("/sign-out", methods=["POST"])
