@@ -216,4 +216,4 @@ class OptOutForm(FlaskForm):
             self.opted_out.process_errors = [_("Enter the number of opt-outs as a whole number, for example 3.")]
 
     def problems(self) -> list[str]:
-        return list(self.opted_out.errors[:1])
+        return [str(e) for e in self.opted_out.errors[:1]]

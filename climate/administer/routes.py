@@ -286,7 +286,7 @@ def record_opt_out(administration_id, school_id):
     flash(ngettext("%(school)s: %(n)s student opted out by their parents. That many codes are withheld, and "
                    "response rates count only the others.",
                    "%(school)s: %(n)s students opted out by their parents. That many codes are withheld, and "
-                   "response rates count only the others.", n, school=school.name, n=f"{n:,}"))
+                   "response rates count only the others.", n, school=school.name, n="{:,}".format(n)))
     return redirect(url_for("administer.detail", administration_id=administration.id) + "#opt-outs")
 
 

@@ -144,7 +144,7 @@ def import_upload(administration_id):
     administration = administration_or_404(administration_id)
     limit = current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
     too_large = _("The file is too large: at most %(mb)s MB and %(rows)s rows can be imported at once. Split it "
-                  "into smaller files. Nothing was imported.", mb=limit // (1024 * 1024), rows=f"{MAX_IMPORT_ROWS:,}")
+                  "into smaller files. Nothing was imported.", mb=limit // (1024 * 1024), rows="{:,}".format(MAX_IMPORT_ROWS))
     if request.content_length is not None and request.content_length > limit:
         flash(too_large)
         return redirect(url_for("exports.index", administration_id=administration.id), code=303)
@@ -173,7 +173,7 @@ def import_upload(administration_id):
     flash(ngettext("Imported %(n)s response from %(group)s for %(where)s. Score the administration again to include "
                    "them in the results.",
                    "Imported %(n)s responses from %(group)s for %(where)s. Score the administration again to include "
-                   "them in the results.", count, n=f"{count:,}", group=group_label(form.group.data).lower(),
+                   "them in the results.", count, n="{:,}".format(count), group=group_label(form.group.data).lower(),
                    where=where))
     return redirect(url_for("exports.index", administration_id=administration.id), code=303)
 
@@ -194,6 +194,6 @@ def undo(administration_id, import_id):
     except ImportFailed as exc:
         flash(_("The import was not undone: %(reason)s", reason=exc))
     else:
-        flash(_("The import was undone: %(n)s %(group)s responses were deleted.", n=f"{deleted:,}",
+        flash(_("The import was undone: %(n)s %(group)s responses were deleted.", n="{:,}".format(deleted),
                 group=group_label(record.respondent_group).lower()))
     return redirect(url_for("exports.index", administration_id=administration.id) + "#imports", code=303)

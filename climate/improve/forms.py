@@ -74,7 +74,7 @@ class PlanItemForm(FlaskForm):
     due_on = IsoDateField(_l("due date"))
 
     def problems(self) -> list[str]:
-        return [e for name in ("owner", "notes", "status", "due_on") for e in self[name].errors]
+        return [str(e) for name in ("owner", "notes", "status", "due_on") for e in self[name].errors]
 
     def values(self) -> dict:
         """What was posted, for showing the form again."""
@@ -96,7 +96,7 @@ class OwnItemForm(FlaskForm):
     administration = IntegerField(validators=[Optional()])
 
     def problems(self) -> list[str]:
-        return [e for name in ("administration", "title", "topic", "group", "owner", "due_on", "notes") for e in self[name].errors]
+        return [str(e) for name in ("administration", "title", "topic", "group", "owner", "due_on", "notes") for e in self[name].errors]
 
     def values(self) -> dict:
         """What was posted, for showing the form again."""
@@ -124,7 +124,7 @@ class _SroFormBase(FlaskForm):
         found = list(self.unknown)
         for field in self:
             if field.name != "csrf_token":
-                found.extend(field.errors[:1])  # one problem per criterion, as it is read
+                found.extend(str(e) for e in field.errors[:1])  # one problem per criterion, as it is read
         return found
 
     def data_to_save(self) -> dict:

@@ -257,7 +257,7 @@ def add_own_item(school_id):
     administration = next((a for a in school_plan_administrations(school) if a.id == form.administration.data),
                           None)
     if administration is None:
-        form.administration.errors = ["Choose the administration (school year) whose plan this item belongs to."]
+        form.administration.errors = [gettext("Choose the administration (school year) whose plan this item belongs to.")]
         ok = False
     if not ok:
         db.session.rollback()

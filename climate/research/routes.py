@@ -127,7 +127,7 @@ def rescore(calibration_id):
     form = RescoreForm()
     back = redirect(url_for("research.calibration", calibration_id=calibration_id))
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or _("Nothing was re-scored."))
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Nothing was re-scored."))
         return back
     targets = {a.id: a for a in rescore_targets(calibration, current_user.district_id)}
     administration = targets.get(int(form.administration_id.data))
