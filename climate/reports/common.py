@@ -14,7 +14,7 @@ from flask import abort, request
 from .. import results
 from ..administer.service import pinned_instrument, to_local
 from ..disclosure import covered, published_runs
-from ..labels import format_long_date, measure_label, subgroup_label
+from ..labels import current_language, format_long_date, measure_label, subgroup_label
 from ..models import Administration
 
 
@@ -71,8 +71,8 @@ def gap_row(high: dict, low: dict, instrument) -> dict | None:
     kind, measure, var = high["measure_kind"], high["measure"], high["subgroup"]
     return {"school_id": high["school_id"], "group": high["group"], "kind": kind, "measure": measure,
             "measure_label": measure_label(kind, measure), "subgroup": var, "subgroup_label": subgroup_label(var),
-            "high": high, "high_label": value_label(instrument, var, high["subgroup_value"]),
-            "low": low, "low_label": value_label(instrument, var, low["subgroup_value"]),
+            "high": high, "high_label": value_label(instrument, var, high["subgroup_value"], current_language()),
+            "low": low, "low_label": value_label(instrument, var, low["subgroup_value"], current_language()),
             "diff": d.diff, "half": d.half, "lower": d.lower, "upper": d.upper, "significant": d.significant}
 
 

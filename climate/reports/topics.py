@@ -8,7 +8,7 @@ from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from .. import charts, results
 from ..administer.service import pinned_instrument
-from ..labels import group_label, subgroup_label, topic_label
+from ..labels import current_language, group_label, subgroup_label, topic_label
 from ..models import Administration, School
 from .common import instruments_of, ordered_groups, subgroup_gaps, suppressed_text
 
@@ -18,8 +18,10 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
     for item in items:
         cell = mine.get((school_id, group, "item", item.id, None, None))
         dcell = district.get((None, group, "item", item.id, None, None))
-        row = {"item": item, "label": item.text["en"], "cell": cell, "district": dcell,
-               "categories": list(item.scale.labels["en"]), "segments": None, "note": None}
+        lang = current_language()  # the questionnaire's own Spanish, where it has it
+        row = {"item": item, "label": item.text.get(lang) or item.text["en"], "cell": cell, "district": dcell,
+               "categories": list(item.scale.labels.get(lang) or item.scale.labels["en"]), "segments": None,
+               "note": None}
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
             row["note"] = "No answers"
         elif cell["suppressed"]:
@@ -64,7 +66,7 @@ def _subgroup_tables(mine_subs: list[dict], overall: dict | None, inst) -> list[
                                  int(c["subgroup_value"]) if c["subgroup_value"].isdigit() else 0,
                                  c["subgroup_value"]))
         tables.append({"name": var, "label": subgroup_label(var),
-                       "rows": [{"label": value_label(inst, var, c["subgroup_value"]), "cell": c,
+                       "rows": [{"label": value_label(inst, var, c["subgroup_value"], current_language()), "cell": c,
                                  "vs_school": difference(c, overall)} for c in rows]})
     return tables
 
