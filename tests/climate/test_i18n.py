@@ -186,6 +186,8 @@ def test_the_switch_returns_only_to_a_page_of_this_site(client):
     assert client.get("/language/fr").status_code == 404
     welcome = client.get("/")
     assert html_lang(welcome) == "es" and "Encuestas sobre el ambiente escolar" in text_of(welcome)
+    asked = client.get("/improve/", follow_redirects=True)
+    assert "Inicie sesión para ver esa página." in text_of(asked) and "Iniciar sesión" in text_of(asked)
 
 
 def test_respondent_pages_keep_their_own_language_switch(client, administration, world, issue):
