@@ -1,5 +1,5 @@
 """The front door: where each kind of visitor starts, and the language switch in every page header."""
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -27,5 +27,7 @@ def language(lang: str):
     target = request.args.get("next", "")
     parts = urlsplit(target)
     if not target.startswith("/") or target.startswith("//") or "\\" in target or parts.scheme or parts.netloc:
-        target = url_for("main.home")
-    return redirect(target)
+        return redirect(url_for("main.home"))
+    # a ?lang= left in the address would outvote the choice just made
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return redirect(urlunsplit(("", "", parts.path, query, "")))

@@ -184,6 +184,10 @@ def test_the_switch_returns_only_to_a_page_of_this_site(client):
         response = client.get("/language/es", query_string={"next": target})
         assert response.status_code == 302 and response.headers["Location"] == "/", target
     assert client.get("/language/fr").status_code == 404
+    # the page it returns to keeps its query but not a ?lang= that would outvote the choice
+    back = client.get("/language/en", query_string={"next": "/reports/response-rates?administration=3&lang=es"})
+    assert back.headers["Location"] == "/reports/response-rates?administration=3"
+    client.get("/language/es", query_string={"next": "/"})
     welcome = client.get("/")
     assert html_lang(welcome) == "es" and "Encuestas sobre el ambiente escolar" in text_of(welcome)
     asked = client.get("/improve/", follow_redirects=True)
