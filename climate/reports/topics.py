@@ -2,6 +2,8 @@
 district's, and on topic pages the topic's scale score by subgroup."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from surveys.domain import TOPICS
 from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
@@ -23,7 +25,7 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
                "categories": list(item.scale.labels.get(lang) or item.scale.labels["en"]), "segments": None,
                "note": None}
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
-            row["note"] = "No answers"
+            row["note"] = _("No answers")
         elif cell["suppressed"]:
             row["note"] = cell["label"] or suppressed_text(run)
         else:
@@ -46,10 +48,11 @@ def item_blocks(items, mine, district, school, group, run, topic) -> list[dict]:
     for (_scale, favourable_first), scale_items in by_scale.items():
         rows = item_rows(scale_items, mine, district, school.id, group, run)
         categories = rows[0]["categories"]
-        title = f"{group_label(group)}: answers to {topic_label(topic)} items at {school.name}"
-        desc = ("Stacked bars, one per item, showing the percent of respondents who chose each answer ("
-                + ", ".join(categories) + "), in that order, colored from dark green for the most favorable "
-                "answer to dark red for the least favorable. The table that follows gives the same numbers.")
+        title = _("%(group)s: answers to %(topic)s items at %(school)s", group=group_label(group),
+                  topic=topic_label(topic), school=school.name)
+        desc = _("Stacked bars, one per item, showing the percent of respondents who chose each answer (%(answers)s), "
+                 "in that order, colored from dark green for the most favorable answer to dark red for the least "
+                 "favorable. The table that follows gives the same numbers.", answers=", ".join(categories))
         blocks.append({"rows": rows, "categories": categories, "reversed": not favourable_first,
                        "chart": charts.distribution_chart(rows, categories, title, desc)})
     return blocks
