@@ -6,10 +6,12 @@ Every label is in English or Spanish: `lang` when it is given, else the language
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from babel.dates import format_date
 from flask import Flask, has_request_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from surveys.domain import DOMAIN_LABELS, GROUP_LABELS, LEVEL_LABELS, TOPIC_LABELS
@@ -85,6 +87,21 @@ def recommendation_kind_label(kind: str | None) -> str:
     return str(RECOMMENDATION_KIND_LABELS.get(kind or "", kind or ""))
 
 
+def hidden_label(cell: dict, fallback: str | None = None) -> str:
+    """What a page says in place of a hidden cell, in the reader's language. Cells store their label
+    in English with the minimum group size they were published with; the reason says which words."""
+    reason, stored = cell.get("reason"), cell.get("label") or ""
+    found = re.search(r"\d+", stored)
+    if reason == "fewer" and found:
+        return _("Fewer than %(n)s respondents", n=found.group())
+    if reason == "complement":
+        return _("Hidden so that a smaller group's results can't be worked out")
+    if reason == "revision" and found:
+        return _("Hidden because this group changed by fewer than %(n)s respondents since the last published "
+                 "results", n=found.group())
+    return stored or fallback or _("Hidden to protect respondents' privacy")
+
+
 def format_long_date(day: dt.date) -> str:
     """"March 2, 2026" or "2 de marzo de 2026"."""
     return format_date(day, "long", locale=current_language())
@@ -113,6 +130,7 @@ FILTERS = {
     "school_level_label": school_level_label,
     "plan_status_label": plan_status_label,
     "recommendation_kind_label": recommendation_kind_label,
+    "hidden_label": hidden_label,
     "rate": format_rate,
     "score": format_score,
     "pct": format_pct,

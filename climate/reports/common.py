@@ -10,6 +10,7 @@ from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from flask import abort, request
+from flask_babel import gettext
 
 from .. import results
 from ..administer.service import pinned_instrument, to_local
@@ -20,7 +21,7 @@ from ..models import Administration
 
 def suppressed_text(run) -> str:
     """The fallback words for a hidden cell that carries no label of its own."""
-    return "Hidden to protect respondents' privacy"
+    return gettext("Hidden to protect respondents' privacy")
 
 
 def chosen_run(administration: Administration):

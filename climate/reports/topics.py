@@ -10,7 +10,7 @@ from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from .. import charts, results
 from ..administer.service import pinned_instrument
-from ..labels import current_language, group_label, subgroup_label, topic_label
+from ..labels import current_language, group_label, hidden_label, subgroup_label, topic_label
 from ..models import Administration, School
 from .common import instruments_of, ordered_groups, subgroup_gaps, suppressed_text
 
@@ -27,7 +27,7 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
             row["note"] = _("No answers")
         elif cell["suppressed"]:
-            row["note"] = cell["label"] or suppressed_text(run)
+            row["note"] = hidden_label(cell, suppressed_text(run))
         else:
             codes = [item.score_code(p) for p in (1, 2, 3, 4)]
             row["segments"] = [(cell["pct"][code], code) for code in codes]

@@ -110,7 +110,7 @@ def test_principal_switches_to_spanish_for_the_session_and_back(client, auth, wo
         # the questionnaire's own Spanish for the items, answers and subgroup values
         f"/reports/schools/{school_id}/topics/relationships":
             ["Relaciones en School A", "Respuestas a cada pregunta", "Puntuación de escala", "Muy de acuerdo",
-             "Les importo a mis maestros.", "Relaciones por grado"],
+             "Les importo a mis maestros.", "Relaciones por grado", "Menos de 10 encuestados"],
         "/administrations": ["Administraciones", "Estado de las respuestas", "Abierta"],
         f"/administrations/{admin_id}/status": ["Códigos y respuestas por escuela y grupo de encuestados"],
         "/reports/response-rates": ["Tasas de respuesta", "Enviadas", "En curso"],
