@@ -10,6 +10,8 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["climate", "climate.*", "surveys", "surveys.*"]),
     include_package_data=True,
+    # the compiled Spanish catalogue is committed (tests/climate/test_i18n.py keeps it current with the .po)
+    package_data={"climate": ["translations/*/LC_MESSAGES/*.po", "translations/*/LC_MESSAGES/*.mo"]},
     install_requires=[
         "flask>=3.0,<4",
         "flask-sqlalchemy>=3.1,<4",

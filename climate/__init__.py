@@ -4,7 +4,9 @@ import os
 import re
 from pathlib import Path
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, has_request_context, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -21,6 +23,7 @@ from .errors import register as register_errors
 from .exports import bp as exports_bp
 from .extensions import babel, csrf, db, login_manager, migrate
 from .improve import bp as improve_bp
+from .labels import LANGUAGES, current_language
 from .labels import register as register_labels
 from .main import bp as main_bp
 from .models import User
@@ -74,9 +77,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.session_protection = "strong"
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(lambda: {"current_lang": current_language()})
 
     @login_manager.user_loader
     def load_user(session_id):
@@ -118,9 +122,13 @@ def create_embedded_database(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Respondent pages follow the language the respondent chose; staff pages are English."""
+    """The language of this request: `?lang=` (a printable page in the other language, a respondent's
+    switch) or the one chosen for the session with the switch in the page header; English by default."""
+    if not has_request_context():
+        return "en"  # commands and jobs write English
     lang = request.args.get("lang") or session.get("lang")
-    return lang if lang in ("en", "es") else "en"
+    return lang if lang in LANGUAGES else "en"
+
 
 
 def register_instruments(app: Flask) -> None:
@@ -180,11 +188,11 @@ def register_security(app: Flask) -> None:
                 values.append(key)
                 values.extend(getattr(v, "filename", v) or "" for v in items)
         if any("\x00" in v for v in values if isinstance(v, str)):
-            abort(400, "What was sent contains a NUL character (\\0), which no form or address here "
-                       "accepts. Nothing was saved.")
+            abort(400, _("What was sent contains a NUL character (\\0), which no form or address here "
+                         "accepts. Nothing was saved."))
         # Pages read ids from the query string too (?administration=3): none is beyond an INTEGER column.
         if any(_beyond_integer_column(v) for v in request.args.values()):
-            abort(404, "There is no record with that number.")
+            abort(404, _("There is no record with that number."))
 
     @app.before_request
     def staff_csrf_time_limit():

@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from surveys.domain import CUT_SCORES, PERFORMANCE_LEVELS, REPORT_MAX, REPORT_MIN
@@ -19,21 +21,25 @@ from surveys.domain import CUT_SCORES, PERFORMANCE_LEVELS, REPORT_MAX, REPORT_MI
 from .labels import level_label
 
 LOW_CUT, HIGH_CUT = CUT_SCORES
-# Score ranges of the performance levels in words: both cut scores belong to Favorable
-# (surveys.scales.performance_levels).
-LEVEL_RANGES = dict(zip(PERFORMANCE_LEVELS, (f"below {LOW_CUT:.0f}", f"{LOW_CUT:.0f}-{HIGH_CUT:.0f}",
-                                             f"above {HIGH_CUT:.0f}")))
+# Score ranges of the performance levels in words (in the reader's language when shown): both cut
+# scores belong to Favorable (surveys.scales.performance_levels).
+LEVEL_RANGES = dict(zip(PERFORMANCE_LEVELS, (_l("below %(n)s", n=f"{LOW_CUT:.0f}"),
+                                             f"{LOW_CUT:.0f}-{HIGH_CUT:.0f}",
+                                             _l("above %(n)s", n=f"{HIGH_CUT:.0f}"))))
 LEVEL_FILLS = dict(zip(PERFORMANCE_LEVELS, ("#f6d5d0", "#fbeec1", "#cfe8d5")))
-# Performance bands: (low, high, label, fill), one per level, from the cut scores
-BANDS = tuple((low, high, f"{level_label(level)} ({LEVEL_RANGES[level]})", LEVEL_FILLS[level])
-              for level, low, high in zip(PERFORMANCE_LEVELS, (REPORT_MIN, LOW_CUT, HIGH_CUT),
-                                          (LOW_CUT, HIGH_CUT, REPORT_MAX)))
+
+
+def bands() -> tuple[tuple[float, float, str, str], ...]:
+    """The performance bands as (low, high, label, fill), one per level, from the cut scores."""
+    return tuple((low, high, f"{level_label(level)} ({LEVEL_RANGES[level]})", LEVEL_FILLS[level])
+                 for level, low, high in zip(PERFORMANCE_LEVELS, (REPORT_MIN, LOW_CUT, HIGH_CUT),
+                                             (LOW_CUT, HIGH_CUT, REPORT_MAX)))
 
 
 def bands_in_words() -> str:
     """"the Least Favorable (below 300), Favorable (300-400) and Most Favorable (above 400) bands"."""
-    labels = [label for _low, _high, label, _fill in BANDS]
-    return f"the {', '.join(labels[:-1])} and {labels[-1]} bands"
+    labels = [label for _low, _high, label, _fill in bands()]
+    return _("the %(first)s and %(last)s bands", first=", ".join(labels[:-1]), last=labels[-1])
 
 
 SCHOOL_FILL = "#1d4e89"
@@ -82,7 +88,7 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
            f'xmlns="http://www.w3.org/2000/svg">',
            f'<title id="{uid}-title">{escape(title)}</title>',
            f'<desc id="{uid}-desc">{escape(description)}</desc>']
-    for low, high, _label, fill in BANDS:
+    for low, high, _label, fill in bands():
         out.append(f'<rect x="{_fmt(x_of(low))}" y="{top}" width="{_fmt(x_of(high) - x_of(low))}" '
                    f'height="{row_h * len(rows)}" fill="{fill}"/>')
     for tick in (100, 200, 300, 400, 500):
@@ -90,7 +96,7 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
         out.append(f'<line x1="{_fmt(x)}" y1="{top}" x2="{_fmt(x)}" y2="{plot_bottom + 4}" '
                    f'stroke="{"#4a5360" if tick in CUT_SCORES else "#c9ced6"}" stroke-width="1"/>')
         out.append(_text(x, plot_bottom + 17, str(tick), anchor="middle", size=11))
-    out.append(_text(label_width + plot_w / 2, plot_bottom + 33, "Scale score (100-500)", anchor="middle", size=12))
+    out.append(_text(label_width + plot_w / 2, plot_bottom + 33, _("Scale score (100-500)"), anchor="middle", size=12))
     for i, row in enumerate(rows):
         y = top + i * row_h
         mid = y + row_h / 2
@@ -98,7 +104,7 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
         out.append(_text(label_width - 8, mid + 4, label, anchor="end", size=12))
         mean = row.get("mean")
         if mean is None:
-            out.append(_text(label_width + 6, mid + 4, row.get("note") or "No result", size=11, fill="#4a5360"))
+            out.append(_text(label_width + 6, mid + 4, row.get("note") or _("No result"), size=11, fill="#4a5360"))
         else:
             out.append(f'<rect x="{_fmt(x_of(REPORT_MIN))}" y="{_fmt(mid - 6)}" '
                        f'width="{_fmt(x_of(mean) - x_of(REPORT_MIN))}" height="12" fill="{SCHOOL_FILL}"/>')
@@ -117,20 +123,24 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
     # legend
     ly = plot_bottom + axis_h + 4
     x = 10
-    for _low, _high, label, fill in BANDS:
+    for _low, _high, label, fill in bands():
         out.append(f'<rect x="{x}" y="{ly}" width="14" height="14" fill="{fill}" stroke="#4a5360" stroke-width="0.5"/>')
         out.append(_text(x + 19, ly + 11, label, size=11))
         x += 19 + 7 * len(label) + 16
     ly2 = ly + 22
+    # the second legend row flows: its words are as long as the reader's language makes them
+    school_text, interval_text = _("School score"), _("95% interval")
     out.append(f'<rect x="10" y="{ly2 + 1}" width="22" height="12" fill="{SCHOOL_FILL}"/>')
-    out.append(_text(38, ly2 + 11, "School score", size=11))
-    out.append(f'<line x1="130" y1="{ly2 + 7}" x2="160" y2="{ly2 + 7}" stroke="#f2a900" stroke-width="2"/>')
-    out.append(_text(166, ly2 + 11, "95% interval", size=11))
+    out.append(_text(38, ly2 + 11, school_text, size=11))
+    xl = 38 + 6.5 * len(school_text) + 18
+    out.append(f'<line x1="{_fmt(xl)}" y1="{ly2 + 7}" x2="{_fmt(xl + 30)}" y2="{ly2 + 7}" stroke="#f2a900" '
+               f'stroke-width="2"/>')
+    out.append(_text(xl + 36, ly2 + 11, interval_text, size=11))
     if show_district:
-        xd = 270
+        xd = round(xl + 36 + 6.5 * len(interval_text) + 24)
         out.append(f'<path d="M{xd} {ly2 - 1} L{xd + 5} {ly2 + 7} L{xd} {ly2 + 15} L{xd - 5} {ly2 + 7} Z" '
                    f'fill="#ffffff" stroke="{DISTRICT_FILL}" stroke-width="2"/>')
-        out.append(_text(xd + 10, ly2 + 11, "District", size=11))
+        out.append(_text(xd + 10, ly2 + 11, _("District"), size=11))
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -159,7 +169,7 @@ def distribution_chart(rows: Sequence[dict], categories: Sequence[str], title: s
         out.append(_text(label_width - 8, y + row_h / 2 + 4, label, anchor="end", size=11))
         segments = row.get("segments")
         if not segments:
-            out.append(_text(label_width + 6, y + row_h / 2 + 4, row.get("note") or "No answers", size=11,
+            out.append(_text(label_width + 6, y + row_h / 2 + 4, row.get("note") or _("No answers"), size=11,
                              fill="#4a5360"))
             continue
         if codes_for_legend is None:
@@ -178,7 +188,7 @@ def distribution_chart(rows: Sequence[dict], categories: Sequence[str], title: s
         x = label_width + plot_w * tick / 100
         out.append(f'<line x1="{_fmt(x)}" y1="{plot_bottom}" x2="{_fmt(x)}" y2="{plot_bottom + 4}" stroke="#4a5360"/>')
         out.append(_text(x, plot_bottom + 16, f"{tick}%", anchor="middle", size=10))
-    out.append(_text(label_width + plot_w / 2, plot_bottom + 30, "Percent of those who answered", anchor="middle",
+    out.append(_text(label_width + plot_w / 2, plot_bottom + 30, _("Percent of those who answered"), anchor="middle",
                      size=11))
     ly = plot_bottom + axis_h
     codes_for_legend = codes_for_legend or [3, 2, 1, 0]

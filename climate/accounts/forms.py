@@ -1,5 +1,7 @@
 """The staff account forms: sign-in, password change, a school, a principal account."""
 from flask_login import current_user
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
@@ -8,6 +10,7 @@ from wtforms.validators import (DataRequired, Email, EqualTo, Length, NumberRang
                                 ValidationError)
 
 from ..extensions import db
+from ..labels import SCHOOL_LEVEL_LABELS
 from ..models import School, User
 
 MIN_PASSWORD = 12
@@ -21,43 +24,42 @@ class WholeNumberField(IntegerField):
     def process_formdata(self, valuelist):
         if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > 12:
             self.data = None
-            raise ValueError("Enter a smaller whole number.")
+            raise ValueError(_("Enter a smaller whole number."))
         super().process_formdata(valuelist)
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Sign in"))
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
-    new = PasswordField("New password", validators=[
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new = PasswordField(_l("New password"), validators=[
         DataRequired(), Length(min=MIN_PASSWORD, max=256,
-                               message=f"The new password must be at least {MIN_PASSWORD} characters long.")])
-    confirm = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new", message="The two new passwords are not the same.")])
-    submit = SubmitField("Change password")
+                               message=_l("The new password must be at least %(n)s characters long.", n=MIN_PASSWORD))])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords are not the same."))])
+    submit = SubmitField(_l("Change password"))
 
 
 class SchoolForm(FlaskForm):
-    name = StringField("School name", validators=[DataRequired(), Length(max=200)])
-    nces_id = StringField("NCES school id (optional)", validators=[
-        Optional(), Regexp(r"^\d{12}$", message="An NCES school id is 12 digits.")])
-    level = SelectField("Level", choices=[("elementary", "Elementary"), ("middle", "Middle"),
-                                          ("high", "High"), ("other", "Other")])
-    grade_low = SelectField("Lowest grade", coerce=int, choices=GRADE_CHOICES)
-    grade_high = SelectField("Highest grade", coerce=int, choices=GRADE_CHOICES)
-    enrollment_student = WholeNumberField("Students in grades 5-12", default=0,
+    name = StringField(_l("School name"), validators=[DataRequired(), Length(max=200)])
+    nces_id = StringField(_l("NCES school id (optional)"), validators=[
+        Optional(), Regexp(r"^\d{12}$", message=_l("An NCES school id is 12 digits."))])
+    level = SelectField(_l("Level"), choices=list(SCHOOL_LEVEL_LABELS.items()))
+    grade_low = SelectField(_l("Lowest grade"), coerce=int, choices=GRADE_CHOICES)
+    grade_high = SelectField(_l("Highest grade"), coerce=int, choices=GRADE_CHOICES)
+    enrollment_student = WholeNumberField(_l("Students in grades 5-12"), default=0,
                                           validators=[NumberRange(min=0, max=100000)])
-    enrollment_instructional_staff = WholeNumberField("Instructional staff", default=0,
+    enrollment_instructional_staff = WholeNumberField(_l("Instructional staff"), default=0,
                                                       validators=[NumberRange(min=0, max=10000)])
-    enrollment_noninstructional_staff = WholeNumberField("Noninstructional staff", default=0,
+    enrollment_noninstructional_staff = WholeNumberField(_l("Noninstructional staff"), default=0,
                                                          validators=[NumberRange(min=0, max=10000)])
-    enrollment_parent = WholeNumberField("Parent households", default=0,
+    enrollment_parent = WholeNumberField(_l("Parent households"), default=0,
                                          validators=[NumberRange(min=0, max=100000)])
-    submit = SubmitField("Save school")
+    submit = SubmitField(_l("Save school"))
 
     def __init__(self, *args, school_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,26 +69,26 @@ class SchoolForm(FlaskForm):
         if field.data is None or self.grade_low.data is None:
             return  # the grade fields' own "not a valid choice" says what is wrong
         if field.data < self.grade_low.data:
-            raise ValidationError("The highest grade must not be below the lowest grade.")
+            raise ValidationError(_("The highest grade must not be below the lowest grade."))
 
     def validate_name(self, field):
         clash = db.session.scalar(select(School).where(
             School.district_id == current_user.district_id, func.lower(School.name) == field.data.strip().lower()))
         if clash is not None and clash.id != self._school_id:
-            raise ValidationError("Your district already has a school with this name.")
+            raise ValidationError(_("Your district already has a school with this name."))
 
     def validate_nces_id(self, field):
         if field.data:
             clash = db.session.scalar(select(School).where(School.nces_id == field.data))
             if clash is not None and clash.id != self._school_id:
-                raise ValidationError("Another school already has this NCES id.")
+                raise ValidationError(_("Another school already has this NCES id."))
 
 
 class PrincipalForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    schools = SelectMultipleField("Schools", coerce=int)
-    active = BooleanField("Account active", default=True)
-    submit = SubmitField("Save account")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    schools = SelectMultipleField(_l("Schools"), coerce=int)
+    active = BooleanField(_l("Account active"), default=True)
+    submit = SubmitField(_l("Save account"))
 
     def __init__(self, *args, user_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,12 +97,12 @@ class PrincipalForm(FlaskForm):
 
     def validate_schools(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one school for this principal.")
+            raise ValidationError(_("Choose at least one school for this principal."))
 
     def validate_email(self, field):
         clash = db.session.scalar(select(User).where(func.lower(User.email) == field.data.strip().lower()))
         if clash is not None and clash.id != self._user_id:
-            raise ValidationError("An account with this e-mail already exists.")
+            raise ValidationError(_("An account with this e-mail already exists."))
 
 
 class ResetPasswordForm(FlaskForm):

@@ -1,6 +1,7 @@
 """Staff accounts: sign-in, sign-out and password change (`auth`), and district staff managing
 their district's schools and principal accounts (`district`)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import district_staff_required
@@ -35,9 +36,13 @@ def sign_in():
 
 
 def _start_session(user: User) -> None:
-    """A fresh session for `user`: nothing from before (its CSRF secret included) carries over."""
+    """A fresh session for `user`: nothing from before (its CSRF secret included) carries over but the
+    language chosen with the switch."""
+    lang = session.get("lang")
     session.clear()
     login_user(user)
+    if lang:
+        session["lang"] = lang
 
 
 @auth_bp.route("/sign-out", methods=["POST"])
@@ -45,7 +50,7 @@ def sign_out():
     if current_user.is_authenticated:
         end_all_sessions(current_user)
     logout_user()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.sign_in"))
 
 
@@ -55,13 +60,13 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
-            form.current.errors.append("The current password is not right.")
+            form.current.errors.append(_("The current password is not right."))
         else:
             user = current_user._get_current_object()
             user.set_password(form.new.data)
             db.session.commit()
             _start_session(user)  # this session goes on; every other one has ended
-            flash("Your password has been changed.")
+            flash(_("Your password has been changed."))
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
 
@@ -94,7 +99,7 @@ def new_school():
         school = School(district_id=current_user.district_id)
         fill_school(school, form)
         db.session.add(school)
-        return _saved(f"{school.name} was added.", "district.schools")
+        return _saved(_("%(school)s was added.", school=school.name), "district.schools")
     return _form_page("district/school_form.html", form, school=None)
 
 
@@ -105,7 +110,7 @@ def edit_school(school_id):
     form = SchoolForm(obj=school, school_id=school.id)
     if form.validate_on_submit():
         fill_school(school, form)
-        return _saved(f"{school.name} was saved.", "district.schools")
+        return _saved(_("%(school)s was saved.", school=school.name), "district.schools")
     return _form_page("district/school_form.html", form, school=school)
 
 
@@ -141,7 +146,7 @@ def edit_principal(user_id):
         form.schools.data = [s.id for s in user.schools]
     if form.validate_on_submit():
         fill_principal(user, form)
-        return _saved(f"The account {user.email} was saved.", "district.principals")
+        return _saved(_("The account %(email)s was saved.", email=user.email), "district.principals")
     return _form_page("district/principal_form.html", form, user=user)
 
 

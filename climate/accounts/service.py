@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -63,8 +65,9 @@ def authenticate(email: str, password: str, client: str) -> SignIn:
     wait = max(throttle.wait_for(key) for key in (pair_key, client_key, account_key))
     if wait:
         minutes = max(1, round(wait / 60))
-        return SignIn(None, f"Too many failed sign-ins. Please wait about {minutes} minute"
-                            f"{'s' if minutes != 1 else ''} and try again.", 429)
+        return SignIn(None, ngettext("Too many failed sign-ins. Please wait about %(num)d minute and try again.",
+                                     "Too many failed sign-ins. Please wait about %(num)d minutes and try again.",
+                                     minutes), 429)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None and user.active and user.check_password(password):
         throttle.clear(pair_key)
@@ -75,7 +78,7 @@ def authenticate(email: str, password: str, client: str) -> SignIn:
     base = cfg["SIGNIN_MAX_FAILURES"]
     for key, limit in ((pair_key, base), (client_key, base * 4), (account_key, base * 20)):
         throttle.record_failure(key, limit, cfg["SIGNIN_BLOCK_SECONDS"])
-    return SignIn(None, "That e-mail and password do not match an account.", 401)
+    return SignIn(None, _("That e-mail and password do not match an account."), 401)
 
 
 def end_all_sessions(user: User) -> None:

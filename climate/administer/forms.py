@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField,
@@ -22,12 +24,12 @@ MAX_CODES = 5000
 # Open and close dates further than this from today are typing mistakes (and year 1 or 9999 would
 # not survive the conversion to UTC).
 DATE_RANGE_YEARS = 10
-COUNT_MESSAGE = f"Ask for between 1 and {MAX_CODES:,} codes at a time."
+COUNT_MESSAGE = _l("Ask for between 1 and %(n)s codes at a time.", n=f"{MAX_CODES:,}")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
-CUSTOM_FORMAT_HELP = ("One question per block, blocks separated by an empty line. First line: the question in "
-                      "English | the question in Spanish. Each following line: one answer option, "
-                      "English | Spanish (2 to 10 options). At most 10 questions per group.")
+CUSTOM_FORMAT_HELP = _l("One question per block, blocks separated by an empty line. First line: the question in "
+                         "English | the question in Spanish. Each following line: one answer option, "
+                         "English | Spanish (2 to 10 options). At most 10 questions per group.")
 
 
 def parse_custom_items(text: str) -> list[dict]:
@@ -43,13 +45,14 @@ def parse_custom_items(text: str) -> list[dict]:
         pairs = []
         for n, raw in block:
             if raw.count("|") != 1:
-                raise ValueError(f"Line {n}: write the English and the Spanish text separated by one |.")
+                raise ValueError(_("Line %(n)s: write the English and the Spanish text separated by one |.", n=n))
             en, es = (part.strip() for part in raw.split("|"))
             if not en or not es:
-                raise ValueError(f"Line {n}: both the English and the Spanish text are needed.")
+                raise ValueError(_("Line %(n)s: both the English and the Spanish text are needed.", n=n))
             pairs.append({"en": en, "es": es})
         if len(pairs) < 3:
-            raise ValueError(f"Line {block[0][0]}: a question needs at least 2 answer options on the lines below it.")
+            raise ValueError(_("Line %(n)s: a question needs at least 2 answer options on the lines below it.",
+                               n=block[0][0]))
         items.append({"text": pairs[0], "options": pairs[1:]})
         block = []
     return items
@@ -74,11 +77,12 @@ class LocalDateTimeField(DateTimeLocalField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter a date and time like 2026-03-02 08:00.") from None
+            raise ValueError(_("Enter a date and time like 2026-03-02 08:00.")) from None
         year = dt.date.today().year
         if not year - DATE_RANGE_YEARS <= self.data.year <= year + DATE_RANGE_YEARS:
             self.data = None
-            raise ValueError(f"Enter a date between {year - DATE_RANGE_YEARS} and {year + DATE_RANGE_YEARS}.")
+            raise ValueError(_("Enter a date between %(low)s and %(high)s.", low=year - DATE_RANGE_YEARS,
+                               high=year + DATE_RANGE_YEARS))
 
     def pre_validate(self, form):
         # A form posted without the field at all must not pass as "no date".
@@ -92,26 +96,27 @@ class CheckboxesField(SelectMultipleField):
 
 
 class AdministrationForm(FlaskForm):
-    name = StringField("Name", validators=[Length(max=200)], description="For example: Spring 2026")
-    opens = LocalDateTimeField("Opens", "Enter when the survey opens.")
-    closes = LocalDateTimeField("Closes", "Enter when the survey closes.")
-    schools = CheckboxesField("Schools", coerce=int, invalid_choice_message="Choose schools of your district only.")
-    groups = CheckboxesField("Respondent groups", choices=[(g, group_label(g)) for g in RESPONDENT_GROUPS],
-                             invalid_choice_message="Choose respondent groups from the list.")
-    sro_module = BooleanField("Include the school resource officer (SRO) module "
-                              "(students and staff; parents never see it)")
-    custom_student = TextAreaField("Custom items for students")
-    custom_instructional_staff = TextAreaField("Custom items for instructional staff")
-    custom_noninstructional_staff = TextAreaField("Custom items for noninstructional staff")
-    custom_parent = TextAreaField("Custom items for parents and guardians")
-    consent_en = TextAreaField("Consent text (English)")
-    consent_es = TextAreaField("Consent text (Spanish)")
-    submit = SubmitField("Create administration")
+    name = StringField(_l("Name"), validators=[Length(max=200)], description=_l("For example: Spring 2026"))
+    opens = LocalDateTimeField(_l("Opens"), _l("Enter when the survey opens."))
+    closes = LocalDateTimeField(_l("Closes"), _l("Enter when the survey closes."))
+    schools = CheckboxesField(_l("Schools"), coerce=int, invalid_choice_message=_l("Choose schools of your district only."))
+    groups = CheckboxesField(_l("Respondent groups"), choices=list(RESPONDENT_GROUPS),
+                             invalid_choice_message=_l("Choose respondent groups from the list."))
+    sro_module = BooleanField(_l("Include the school resource officer (SRO) module "
+                                 "(students and staff; parents never see it)"))
+    custom_student = TextAreaField(_l("Custom items for students"))
+    custom_instructional_staff = TextAreaField(_l("Custom items for instructional staff"))
+    custom_noninstructional_staff = TextAreaField(_l("Custom items for noninstructional staff"))
+    custom_parent = TextAreaField(_l("Custom items for parents and guardians"))
+    consent_en = TextAreaField(_l("Consent text (English)"))
+    consent_es = TextAreaField(_l("Consent text (Spanish)"))
+    submit = SubmitField(_l("Create administration"))
 
     def __init__(self, *args, district: District, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district
         self.schools.choices = [(s.id, f"{s.name} ({s.grades_label})") for s in district.schools]
+        self.groups.choices = [(g, group_label(g)) for g in RESPONDENT_GROUPS]
         self.parsed_custom: dict[str, list[dict]] = {}
 
     def custom_fields(self):
@@ -120,23 +125,23 @@ class AdministrationForm(FlaskForm):
     def validate_name(self, field):
         name = (field.data or "").strip()
         if not name:
-            raise ValidationError("Give the administration a name.")
+            raise ValidationError(_("Give the administration a name."))
         clash = db.session.scalar(select(Administration.id).where(
             Administration.district_id == self.district.id, func.lower(Administration.name) == name.lower()))
         if clash:
-            raise ValidationError(f"Your district already has an administration named {name!r}.")
+            raise ValidationError(_("Your district already has an administration named '%(name)s'.", name=name))
 
     def validate_closes(self, field):
         if field.data and self.opens.data and field.data <= self.opens.data:
-            raise ValidationError("The close date must be after the open date.")
+            raise ValidationError(_("The close date must be after the open date."))
 
     def validate_schools(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one school.")
+            raise ValidationError(_("Choose at least one school."))
 
     def validate_groups(self, field):
         if not field.data:
-            raise ValidationError("Choose at least one respondent group.")
+            raise ValidationError(_("Choose at least one respondent group."))
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -144,8 +149,8 @@ class AdministrationForm(FlaskForm):
             if not (field.data or "").strip():
                 continue
             if group not in (self.groups.data or []):
-                field.errors.append(f"You wrote custom items for {group_label(group).lower()} but did not "
-                                    "choose that respondent group.")
+                field.errors.append(_("You wrote custom items for %(group)s but did not choose that respondent group.",
+                                      group=group_label(group).lower()))
                 ok = False
                 continue
             try:
@@ -160,8 +165,8 @@ class AdministrationForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    closes = LocalDateTimeField("New close date and time", "Enter the new close date and time.")
-    submit = SubmitField("Extend")
+    closes = LocalDateTimeField(_l("New close date and time"), _l("Enter the new close date and time."))
+    submit = SubmitField(_l("Extend"))
 
 
 def choose_school_and_group(form, administration: Administration) -> None:
@@ -171,13 +176,13 @@ def choose_school_and_group(form, administration: Administration) -> None:
 
 
 class CodesForm(FlaskForm):
-    school = SelectField("School", coerce=int)
-    group = SelectField("Respondent group")
-    count = WholeNumberField("How many codes", default=30, validators=[
+    school = SelectField(_l("School"), coerce=int)
+    group = SelectField(_l("Respondent group"))
+    count = WholeNumberField(_l("How many codes"), default=30, validators=[
         InputRequired(message=COUNT_MESSAGE), NumberRange(min=1, max=MAX_CODES, message=COUNT_MESSAGE)])
-    output = RadioField("Get them as", default="sheet",
-                        choices=[("sheet", "Printable sheet of slips"), ("csv", "CSV file (code, link, school, group)")])
-    submit = SubmitField("Create codes")
+    output = RadioField(_l("Get them as"), default="sheet",
+                        choices=[("sheet", _l("Printable sheet of slips")), ("csv", _l("CSV file (code, link, school, group)"))])
+    submit = SubmitField(_l("Create codes"))
 
     def __init__(self, *args, administration: Administration, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,9 +195,9 @@ class CodesForm(FlaskForm):
 
 
 class OpenLinkForm(FlaskForm):
-    school = SelectField("School", coerce=int)
-    group = SelectField("Respondent group")
-    submit = SubmitField("Create open link")
+    school = SelectField(_l("School"), coerce=int)
+    group = SelectField(_l("Respondent group"))
+    submit = SubmitField(_l("Create open link"))
 
     def __init__(self, *args, administration: Administration, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,14 +206,14 @@ class OpenLinkForm(FlaskForm):
 
 class OptOutForm(FlaskForm):
     """How many students of one school their parents opted out of the survey: a count, never names."""
-    opted_out = WholeNumberField("Students opted out by their parents", validators=[
-        InputRequired(message="Enter how many students were opted out (0 or more)."),
-        NumberRange(min=0, message="The number of opt-outs cannot be negative.")])
+    opted_out = WholeNumberField(_l("Students opted out by their parents"), validators=[
+        InputRequired(message=_l("Enter how many students were opted out (0 or more).")),
+        NumberRange(min=0, message=_l("The number of opt-outs cannot be negative."))])
 
     def process(self, formdata=None, *args, **kwargs):
         super().process(formdata, *args, **kwargs)
         if self.opted_out.process_errors:
-            self.opted_out.process_errors = ["Enter the number of opt-outs as a whole number, for example 3."]
+            self.opted_out.process_errors = [_("Enter the number of opt-outs as a whole number, for example 3.")]
 
     def problems(self) -> list[str]:
-        return list(self.opted_out.errors[:1])
+        return [str(e) for e in self.opted_out.errors[:1]]

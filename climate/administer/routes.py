@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response as FlaskResponse, abort, flash, g, make_response, redirect,
                    render_template, request, url_for)
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -66,7 +67,7 @@ def new_administration():
             problem = str(exc)
         else:
             db.session.commit()
-            flash(f"The administration {administration.name!r} was created.")
+            flash(gettext("The administration '%(name)s' was created.", name=administration.name))
             return redirect(url_for("administer.detail", administration_id=administration.id))
     status = 400 if (form.errors or problem) else 200
     return render_template("administer/form.html", form=form, problem=problem, district=district,
@@ -122,7 +123,7 @@ def extend(administration_id):
             form.closes.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"The administration now closes {local(administration, administration.closes_at)}.")
+            flash(gettext("The administration now closes %(when)s.", when=local(administration, administration.closes_at)))
             return redirect(url_for("administer.detail", administration_id=administration.id))
     return _detail(administration, extend_form=form, status=400)
 
@@ -149,7 +150,7 @@ def delete(administration_id):
         flash(str(exc))
         return redirect(url_for("administer.detail", administration_id=administration.id))
     db.session.commit()
-    flash(f"The administration {name!r} was deleted.")
+    flash(gettext("The administration '%(name)s' was deleted.", name=name))
     return redirect(url_for("administer.list_administrations"))
 
 
@@ -162,7 +163,7 @@ def score_again(administration_id):
         abort(400)
     enqueue_scoring(administration.id, "manual")
     db.session.commit()
-    flash("Scoring is queued: the results are replaced when it is done. This page shows its progress.")
+    flash(gettext("Scoring is queued: the results are replaced when it is done. This page shows its progress."))
     return redirect(url_for("administer.detail", administration_id=administration.id) + "#scoring")
 
 
@@ -242,9 +243,10 @@ def create_open_link(administration_id):
     db.session.commit()
     url = open_link_url(_base_url(), link.token)
     if created:
-        flash(f"Open link for {group_label(group).lower()} of {school.name}: {url}")
+        flash(gettext("Open link for %(group)s of %(school)s: %(url)s", group=group_label(group).lower(), school=school.name, url=url))
     else:
-        flash(f"{school.name} already has an open link for {group_label(group).lower()}: {url}")
+        flash(gettext("%(school)s already has an open link for %(group)s: %(url)s", school=school.name,
+                      group=group_label(group).lower(), url=url))
     return redirect(url_for("administer.detail", administration_id=administration.id))
 
 
@@ -281,8 +283,10 @@ def record_opt_out(administration_id, school_id):
         return _detail(administration, status=400)
     db.session.commit()
     n = form.opted_out.data
-    flash(f"{school.name}: {n:,} student{'' if n == 1 else 's'} opted out by their parents. That many codes are "
-          f"withheld, and response rates count only the others.")
+    flash(ngettext("%(school)s: %(n)s student opted out by their parents. That many codes are withheld, and "
+                   "response rates count only the others.",
+                   "%(school)s: %(n)s students opted out by their parents. That many codes are withheld, and "
+                   "response rates count only the others.", n, school=school.name, n="{:,}".format(n)))
     return redirect(url_for("administer.detail", administration_id=administration.id) + "#opt-outs")
 
 

@@ -76,7 +76,7 @@ def notes_text(administration: Administration, table: ResponseTable | None = Non
 
 
 def _file_notes(table: ResponseTable) -> str:
-    name = f"This file: {group_label(table.group)} responses, {table.tier} tier"
+    name = f"This file: {group_label(table.group, 'en')} responses, {table.tier} tier"
     if table.tier == "restricted":
         return (f"{name}.\nRESTRICTED: it contains small groups (fewer than {table.k} respondents). District staff "
                 "only; every download of it is recorded.")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response as FlaskResponse, abort, current_app, flash, redirect, render_template,
                    request, url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -141,8 +143,8 @@ def notes(administration_id):
 def import_upload(administration_id):
     administration = administration_or_404(administration_id)
     limit = current_app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
-    too_large = (f"The file is too large: at most {limit // (1024 * 1024)} MB and {MAX_IMPORT_ROWS:,} rows can be "
-                 "imported at once. Split it into smaller files. Nothing was imported.")
+    too_large = _("The file is too large: at most %(mb)s MB and %(rows)s rows can be imported at once. Split it "
+                  "into smaller files. Nothing was imported.", mb=limit // (1024 * 1024), rows="{:,}".format(MAX_IMPORT_ROWS))
     if request.content_length is not None and request.content_length > limit:
         flash(too_large)
         return redirect(url_for("exports.index", administration_id=administration.id), code=303)
@@ -155,8 +157,8 @@ def import_upload(administration_id):
         return redirect(url_for("exports.index", administration_id=administration.id), code=303)
     if not valid:
         if "csrf_token" in form.errors:
-            abort(400, "This form has expired or was not sent from this site, so nothing was saved. "
-                       "Go back, reload the page and try again.")
+            abort(400, _("This form has expired or was not sent from this site, so nothing was saved. "
+                         "Go back, reload the page and try again."))
         return _index_page(administration, form, status=422)
     school = None
     if form.school.data:
@@ -167,10 +169,12 @@ def import_upload(administration_id):
         count = import_responses(administration, form.group.data, form.file.data.read(), school, user=current_user)
     except ImportFailed as exc:
         return _index_page(administration, form, exc.errors, exc.total, status=422)
-    where = school.name if school else "the schools named in the file"
-    flash(f"Imported {count:,} response{'' if count == 1 else 's'} from {group_label(form.group.data).lower()} "
-          f"for {where}. "
-          "Score the administration again to include them in the results.")
+    where = school.name if school else _("the schools named in the file")
+    flash(ngettext("Imported %(n)s response from %(group)s for %(where)s. Score the administration again to include "
+                   "them in the results.",
+                   "Imported %(n)s responses from %(group)s for %(where)s. Score the administration again to include "
+                   "them in the results.", count, n="{:,}".format(count), group=group_label(form.group.data).lower(),
+                   where=where))
     return redirect(url_for("exports.index", administration_id=administration.id), code=303)
 
 
@@ -183,13 +187,13 @@ def undo(administration_id, import_id):
     if record is None or record.administration_id != administration.id:
         abort(404)
     if not FlaskForm().validate_on_submit():
-        abort(400, "This form has expired or was not sent from this site, so nothing was changed. "
-                   "Go back, reload the page and try again.")
+        abort(400, _("This form has expired or was not sent from this site, so nothing was changed. "
+                     "Go back, reload the page and try again."))
     try:
         deleted = undo_import(record)
     except ImportFailed as exc:
-        flash(f"The import was not undone: {exc}")
+        flash(_("The import was not undone: %(reason)s", reason=exc))
     else:
-        flash(f"The import was undone: {deleted:,} {group_label(record.respondent_group).lower()} responses "
-              "were deleted.")
+        flash(_("The import was undone: %(n)s %(group)s responses were deleted.", n="{:,}".format(deleted),
+                group=group_label(record.respondent_group).lower()))
     return redirect(url_for("exports.index", administration_id=administration.id) + "#imports", code=303)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
@@ -41,9 +43,10 @@ class IsoDateField(Field):
         try:
             value = dt.date.fromisoformat(self.text)
         except ValueError:
-            raise ValidationError(f"The {self.what} '{self.text[:40]}' is not a date; use the form YYYY-MM-DD.")
+            raise ValidationError(_("The %(what)s '%(text)s' is not a date; use the form YYYY-MM-DD.", what=self.what,
+                                    text=self.text[:40]))
         if not 1950 <= value.year <= 2100:
-            raise ValidationError(f"The {self.what} {value.isoformat()} is out of range.")
+            raise ValidationError(_("The %(what)s %(date)s is out of range.", what=self.what, date=value.isoformat()))
         self.data = value
 
 
@@ -57,21 +60,21 @@ def _required(message):
 def _one_of(allowed, message):
     def check(form, field):
         if field.data not in allowed:
-            raise ValidationError(message.format(value=str(field.data or "")[:40]))
+            raise ValidationError(str(message) % {"value": str(field.data or "")[:40]})
     return check
 
 
 class PlanItemForm(FlaskForm):
     owner = StringField(filters=[_strip], validators=[
-        Length(max=OWNER_MAX, message=f"The owner is longer than {OWNER_MAX} characters.")])
+        Length(max=OWNER_MAX, message=_l("The owner is longer than %(n)s characters.", n=OWNER_MAX))])
     notes = TextAreaField(filters=[_strip], validators=[
-        Length(max=NOTES_MAX, message=f"The notes are longer than {NOTES_MAX} characters.")])
-    status = StringField(validators=[_one_of(STATUS_LABELS, "Unknown status '{value}'; choose planned, in progress, "
-                                                            "done or dropped.")])
-    due_on = IsoDateField("due date")
+        Length(max=NOTES_MAX, message=_l("The notes are longer than %(n)s characters.", n=NOTES_MAX))])
+    status = StringField(validators=[_one_of(STATUS_LABELS, _l("Unknown status '%(value)s'; choose planned, in progress, "
+                                                               "done or dropped."))])
+    due_on = IsoDateField(_l("due date"))
 
     def problems(self) -> list[str]:
-        return [e for name in ("owner", "notes", "status", "due_on") for e in self[name].errors]
+        return [str(e) for name in ("owner", "notes", "status", "due_on") for e in self[name].errors]
 
     def values(self) -> dict:
         """What was posted, for showing the form again."""
@@ -82,18 +85,18 @@ class PlanItemForm(FlaskForm):
 class OwnItemForm(FlaskForm):
     """An item the school writes itself: what, which topic and respondent group it should move
     (so monitoring can follow it), who, by when, and notes."""
-    title = StringField(filters=[_strip], validators=[_required("Say what the item is (a title)."), Length(
-        max=TITLE_MAX, message=f"The title is longer than {TITLE_MAX} characters.")])
-    topic = StringField(validators=[_one_of(TOPICS, "Choose the survey topic this item should move.")])
-    group = StringField(validators=[_one_of(RESPONDENT_GROUPS, "Choose whose answers should show the change "
-                                                               "(a respondent group).")])
+    title = StringField(filters=[_strip], validators=[_required(_l("Say what the item is (a title).")), Length(
+        max=TITLE_MAX, message=_l("The title is longer than %(n)s characters.", n=TITLE_MAX))])
+    topic = StringField(validators=[_one_of(TOPICS, _l("Choose the survey topic this item should move."))])
+    group = StringField(validators=[_one_of(RESPONDENT_GROUPS, _l("Choose whose answers should show the change "
+                                                                  "(a respondent group)."))])
     owner = PlanItemForm.owner
-    due_on = IsoDateField("due date")
+    due_on = IsoDateField(_l("due date"))
     notes = PlanItemForm.notes
     administration = IntegerField(validators=[Optional()])
 
     def problems(self) -> list[str]:
-        return [e for name in ("administration", "title", "topic", "group", "owner", "due_on", "notes") for e in self[name].errors]
+        return [str(e) for name in ("administration", "title", "topic", "group", "owner", "due_on", "notes") for e in self[name].errors]
 
     def values(self) -> dict:
         """What was posted, for showing the form again."""
@@ -106,13 +109,13 @@ class AddToPlanForm(FlaskForm):
 
 
 class _SroFormBase(FlaskForm):
-    has_sro = StringField(validators=[_one_of(("yes", "no"), "Say whether school resource officers work here "
-                                                             "(yes or no).")])
-    mou_date = IsoDateField("MOU date")
+    has_sro = StringField(validators=[_one_of(("yes", "no"), _l("Say whether school resource officers work here "
+                                                                "(yes or no)."))])
+    mou_date = IsoDateField(_l("MOU date"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        self.unknown = [f"Unknown SECURe criterion '{key.split('-', 1)[1][:40]}'. Nothing was saved."
+        self.unknown = [_("Unknown SECURe criterion '%(key)s'. Nothing was saved.", key=key.split("-", 1)[1][:40])
                         for key in self.posted_keys if key.startswith(("rating-", "notes-"))
                         and key.split("-", 1)[1] not in self.criterion_ids]
         return ok and not self.unknown
@@ -121,7 +124,7 @@ class _SroFormBase(FlaskForm):
         found = list(self.unknown)
         for field in self:
             if field.name != "csrf_token":
-                found.extend(field.errors[:1])  # one problem per criterion, as it is read
+                found.extend(str(e) for e in field.errors[:1])  # one problem per criterion, as it is read
         return found
 
     def data_to_save(self) -> dict:
@@ -140,8 +143,8 @@ class _SroFormBase(FlaskForm):
 def _rating_check(cid: str):
     def check(form, field):
         if field.data and field.data not in SRO_RATINGS:
-            raise ValidationError(f"Criterion {cid}: unknown rating '{field.data[:40]}' "
-                                  f"(use met, partly, not met or not applicable). Nothing was saved.")
+            raise ValidationError(_("Criterion %(id)s: unknown rating '%(rating)s' (use met, partly, not met or not "
+                                    "applicable). Nothing was saved.", id=cid, rating=field.data[:40]))
     return check
 
 
@@ -150,9 +153,9 @@ def _notes_check(cid: str, index: int):
         if form[f"rating_{index}"].errors:
             return  # the rating's problem is the one reported for this criterion
         if len(field.data or "") > NOTES_MAX:
-            raise ValidationError(f"Criterion {cid}: the notes are longer than {NOTES_MAX} characters.")
+            raise ValidationError(_("Criterion %(id)s: the notes are longer than %(n)s characters.", id=cid, n=NOTES_MAX))
         if field.data and not form[f"rating_{index}"].data:
-            raise ValidationError(f"Criterion {cid}: choose a rating to keep its notes, or clear the notes.")
+            raise ValidationError(_("Criterion %(id)s: choose a rating to keep its notes, or clear the notes.", id=cid))
     return check
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -117,14 +118,15 @@ def _new_plan_item(school: School, administration: Administration | None, ref: s
         items, _ = school_action_items(school, effective_assessment(school), sr.cells if sr else [])
         found = next((i for i in items if i.key == ref), None)
         if found is None:
-            abort(400, "That SECURe action item is not open for this school, so it was not added.")
+            abort(400, gettext("That SECURe action item is not open for this school, so it was not added."))
         step = default_guidance().secure_step(found.step_id)
         return PlanItem(school_id=school.id, administration_id=administration.id if administration else None,
                         kind="sro", ref=ref, title=sro_item_title(found)[:300], topics=list(step.topics),
                         respondent_group="student")
     found = next((r for r in school_recommendations(sr) if r.key == ref), None)
     if found is None:
-        abort(400, "That recommendation is not among this administration's recommendations, so it was not added.")
+        abort(400, gettext("That recommendation is not among this administration's recommendations, so it was not "
+                           "added."))
     return PlanItem(school_id=school.id, administration_id=administration.id, kind="recommendation", ref=ref,
                     title=recommendation_title(found)[:300], topics=[found.topic] if found.topic else [],
                     respondent_group=found.group)
@@ -141,18 +143,19 @@ def add_to_plan(school_id):
     administration = _chosen_administration(admins)
     ref = form.ref.data or ""
     if administration is None and not ref.startswith("sro:"):
-        abort(400, "There are no scored results to plan from yet.")
+        abort(400, gettext("There are no scored results to plan from yet."))
     existing = find_in_plan(school.id, administration.id if administration else None, ref)
     back = url_for("improve.school", school_id=school.id,
                    administration=administration.id if administration else None)
     if existing is not None:
-        flash(f"Already in the plan for {administration.name if administration else 'this school'}: "
-              f"{_named(existing.title)} Nothing was added.")
+        flash(gettext("Already in the plan for %(plan)s: %(item)s Nothing was added.",
+                      plan=administration.name if administration else gettext("this school"), item=_named(existing.title)))
         return redirect(back)
     item = _new_plan_item(school, administration, ref)
     db.session.add(item)
     db.session.commit()
-    flash(f"Added to the plan{' for ' + administration.name if administration else ''}: {_named(item.title)}")
+    flash(gettext("Added to the plan for %(plan)s: %(item)s", plan=administration.name, item=_named(item.title))
+          if administration else gettext("Added to the plan: %(item)s", item=_named(item.title)))
     return redirect(back)
 
 
@@ -185,7 +188,7 @@ def _sro_post(school: School | None):
         db.session.rollback()
         return _sro_page(school, form, 400)
     save_sro(current_user.district_id, school.id if school else None, form.data_to_save())
-    flash("The SECURe checklist was saved.")
+    flash(gettext("The SECURe checklist was saved."))
     if school is not None:
         return redirect(url_for("improve.school_sro", school_id=school.id))
     return redirect(url_for("improve.district_sro"))
@@ -254,7 +257,7 @@ def add_own_item(school_id):
     administration = next((a for a in school_plan_administrations(school) if a.id == form.administration.data),
                           None)
     if administration is None:
-        form.administration.errors = ["Choose the administration (school year) whose plan this item belongs to."]
+        form.administration.errors = [gettext("Choose the administration (school year) whose plan this item belongs to.")]
         ok = False
     if not ok:
         db.session.rollback()
@@ -262,7 +265,7 @@ def add_own_item(school_id):
     item = own_item(school, administration, form.title.data, form.topic.data, form.group.data, form.owner.data,
                     form.due_on.data, form.notes.data)
     db.session.commit()
-    flash(f"Added to the plan for {administration.name}: {_named(item.title)}")
+    flash(gettext("Added to the plan for %(plan)s: %(item)s", plan=administration.name, item=_named(item.title)))
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
 
 
@@ -277,10 +280,11 @@ def carry_plan_item(school_id, item_id):
     try:
         carried = carry_forward(item)
     except ValueError as exc:
-        flash(f"{exc} Nothing was added.")
+        flash(gettext("%(reason)s Nothing was added.", reason=exc))
         return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
     db.session.commit()
-    flash(f"Carried forward to the plan for {carried.administration.name}: {_named(carried.title)}")
+    flash(gettext("Carried forward to the plan for %(plan)s: %(item)s", plan=carried.administration.name,
+                  item=_named(carried.title)))
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{carried.id}")
 
 
@@ -297,7 +301,7 @@ def edit_plan_item(school_id, item_id):
     item.owner, item.notes, item.status, item.due_on = (form.owner.data, form.notes.data, form.status.data,
                                                         form.due_on.data)
     db.session.commit()
-    flash(f"Saved: {_named(item.title)}")
+    flash(gettext("Saved: %(item)s", item=_named(item.title)))
     return redirect(url_for("improve.plan", school_id=school.id) + f"#item-{item.id}")
 
 

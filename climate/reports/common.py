@@ -10,17 +10,18 @@ from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from flask import abort, request
+from flask_babel import gettext
 
 from .. import results
 from ..administer.service import pinned_instrument, to_local
 from ..disclosure import covered, published_runs
-from ..labels import measure_label, subgroup_label
+from ..labels import current_language, format_long_date, measure_label, subgroup_label
 from ..models import Administration
 
 
 def suppressed_text(run) -> str:
     """The fallback words for a hidden cell that carries no label of its own."""
-    return "Hidden to protect respondents' privacy"
+    return gettext("Hidden to protect respondents' privacy")
 
 
 def chosen_run(administration: Administration):
@@ -50,7 +51,7 @@ def local_date(value: dt.datetime | None, timezone: str) -> str:
     if value is None:
         return ""
     d = to_local(value, timezone)
-    return f"{d:%B} {d.day}, {d.year}"
+    return format_long_date(d.date())
 
 
 def ordered_groups(administration: Administration) -> list:
@@ -71,8 +72,8 @@ def gap_row(high: dict, low: dict, instrument) -> dict | None:
     kind, measure, var = high["measure_kind"], high["measure"], high["subgroup"]
     return {"school_id": high["school_id"], "group": high["group"], "kind": kind, "measure": measure,
             "measure_label": measure_label(kind, measure), "subgroup": var, "subgroup_label": subgroup_label(var),
-            "high": high, "high_label": value_label(instrument, var, high["subgroup_value"]),
-            "low": low, "low_label": value_label(instrument, var, low["subgroup_value"]),
+            "high": high, "high_label": value_label(instrument, var, high["subgroup_value"], current_language()),
+            "low": low, "low_label": value_label(instrument, var, low["subgroup_value"], current_language()),
             "diff": d.diff, "half": d.half, "lower": d.lower, "upper": d.upper, "significant": d.significant}
 
 

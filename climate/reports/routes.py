@@ -3,6 +3,7 @@ service modules (school, topics, comparison, rates) build."""
 from __future__ import annotations
 
 from flask import Response, abort, make_response, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from surveys.domain import TOPIC_DOMAIN, TOPICS
@@ -205,8 +206,8 @@ def comparison():
 def comparison_csv():
     p = comparison_params()
     if p is None:
-        abort(404, description="There are no scored results to download yet: results appear once an "
-                               "administration has closed and been scored.")
+        abort(404, description=gettext("There are no scored results to download yet: results appear once an "
+                                       "administration has closed and been scored."))
     body = csv_text(table_as_lists(_table(p)), lineterminator="\r\n")
     name = f"comparison-{p['administration'].id}-{p['group']}-{p['view']}.csv"
     return Response(body, mimetype="text/csv",

@@ -2,13 +2,15 @@
 district's, and on topic pages the topic's scale score by subgroup."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from surveys.domain import TOPICS
 from surveys.stats import difference
 from surveys.subgroups import REPORTED, subgroup_label as value_label
 
 from .. import charts, results
 from ..administer.service import pinned_instrument
-from ..labels import group_label, subgroup_label, topic_label
+from ..labels import current_language, group_label, hidden_label, subgroup_label, topic_label
 from ..models import Administration, School
 from .common import instruments_of, ordered_groups, subgroup_gaps, suppressed_text
 
@@ -18,12 +20,14 @@ def item_rows(items, mine: dict, district: dict, school_id: int, group: str, run
     for item in items:
         cell = mine.get((school_id, group, "item", item.id, None, None))
         dcell = district.get((None, group, "item", item.id, None, None))
-        row = {"item": item, "label": item.text["en"], "cell": cell, "district": dcell,
-               "categories": list(item.scale.labels["en"]), "segments": None, "note": None}
+        lang = current_language()  # the questionnaire's own Spanish, where it has it
+        row = {"item": item, "label": item.text.get(lang) or item.text["en"], "cell": cell, "district": dcell,
+               "categories": list(item.scale.labels.get(lang) or item.scale.labels["en"]), "segments": None,
+               "note": None}
         if cell is None or (not cell["suppressed"] and cell["pct"] is None):
-            row["note"] = "No answers"
+            row["note"] = _("No answers")
         elif cell["suppressed"]:
-            row["note"] = cell["label"] or suppressed_text(run)
+            row["note"] = hidden_label(cell, suppressed_text(run))
         else:
             codes = [item.score_code(p) for p in (1, 2, 3, 4)]
             row["segments"] = [(cell["pct"][code], code) for code in codes]
@@ -44,10 +48,11 @@ def item_blocks(items, mine, district, school, group, run, topic) -> list[dict]:
     for (_scale, favourable_first), scale_items in by_scale.items():
         rows = item_rows(scale_items, mine, district, school.id, group, run)
         categories = rows[0]["categories"]
-        title = f"{group_label(group)}: answers to {topic_label(topic)} items at {school.name}"
-        desc = ("Stacked bars, one per item, showing the percent of respondents who chose each answer ("
-                + ", ".join(categories) + "), in that order, colored from dark green for the most favorable "
-                "answer to dark red for the least favorable. The table that follows gives the same numbers.")
+        title = _("%(group)s: answers to %(topic)s items at %(school)s", group=group_label(group),
+                  topic=topic_label(topic), school=school.name)
+        desc = _("Stacked bars, one per item, showing the percent of respondents who chose each answer (%(answers)s), "
+                 "in that order, colored from dark green for the most favorable answer to dark red for the least "
+                 "favorable. The table that follows gives the same numbers.", answers=", ".join(categories))
         blocks.append({"rows": rows, "categories": categories, "reversed": not favourable_first,
                        "chart": charts.distribution_chart(rows, categories, title, desc)})
     return blocks
@@ -64,7 +69,7 @@ def _subgroup_tables(mine_subs: list[dict], overall: dict | None, inst) -> list[
                                  int(c["subgroup_value"]) if c["subgroup_value"].isdigit() else 0,
                                  c["subgroup_value"]))
         tables.append({"name": var, "label": subgroup_label(var),
-                       "rows": [{"label": value_label(inst, var, c["subgroup_value"]), "cell": c,
+                       "rows": [{"label": value_label(inst, var, c["subgroup_value"], current_language()), "cell": c,
                                  "vs_school": difference(c, overall)} for c in rows]})
     return tables
 

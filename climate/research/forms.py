@@ -1,6 +1,7 @@
 """The calibration page's action forms (both POST with a CSRF token)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
@@ -12,5 +13,5 @@ class ReferenceForm(FlaskForm):
 
 class RescoreForm(FlaskForm):
     """Re-score one administration; the button carries its id."""
-    administration_id = HiddenField(validators=[DataRequired("Choose an administration to re-score."),
-                                                Regexp(r"^\d+$", message="Choose an administration to re-score.")])
+    administration_id = HiddenField(validators=[DataRequired(_l("Choose an administration to re-score.")),
+                                                Regexp(r"^\d+$", message=_l("Choose an administration to re-score."))])

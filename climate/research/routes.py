@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from flask import Response as FlaskResponse, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys.domain import RESPONDENT_GROUPS
@@ -15,6 +16,7 @@ from ..access import district_staff_required
 from ..extensions import db
 from ..models import Administration, Calibration
 from ..jobs import enqueue_scoring
+from ..labels import group_label
 from . import bp
 from .calibrations import (COMPARISON_LABELS, MISFIT_HIGH, MISFIT_LOW, MISFIT_ZSTD, calibration_dif,
                            calibration_instrument, calibration_visible, make_reference_calibration, rescore_targets,
@@ -105,14 +107,15 @@ def make_reference(calibration_id):
     """Make this calibration the reference for its group and instrument version (as `climate set-reference`)."""
     calibration = _calibration_or_404(calibration_id)
     if not ReferenceForm().validate_on_submit():
-        flash("The form had expired; nothing was changed. Please try again.")
+        flash(_("The form had expired; nothing was changed. Please try again."))
     elif calibration.is_reference:
-        flash(f"Calibration {calibration.id} is already the reference.")
+        flash(_("Calibration %(id)s is already the reference.", id=calibration.id))
     else:
         make_reference_calibration(calibration)
         db.session.commit()
-        flash(f"Calibration {calibration.id} is now the reference for {calibration.respondent_group.replace('_', ' ')} "
-              f"({calibration.instrument_version}). Re-score an administration to apply it to its reports.")
+        flash(_("Calibration %(id)s is now the reference for %(group)s (%(version)s). Re-score an administration to "
+                "apply it to its reports.", id=calibration.id, group=group_label(calibration.respondent_group).lower(),
+                version=calibration.instrument_version))
     return redirect(url_for("research.calibration", calibration_id=calibration_id))
 
 
@@ -124,20 +127,21 @@ def rescore(calibration_id):
     form = RescoreForm()
     back = redirect(url_for("research.calibration", calibration_id=calibration_id))
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Nothing was re-scored.")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Nothing was re-scored."))
         return back
     targets = {a.id: a for a in rescore_targets(calibration, current_user.district_id)}
     administration = targets.get(int(form.administration_id.data))
     if administration is None:
         abort(404)
     if not calibration.is_reference:
-        flash("Re-scoring always uses the reference calibration: make this calibration the reference first. "
-              "Nothing was re-scored.")
+        flash(_("Re-scoring always uses the reference calibration: make this calibration the reference first. "
+                "Nothing was re-scored."))
         return back
     job = enqueue_scoring(administration.id, trigger="manual")
     db.session.commit()
-    flash(f"Re-scoring {administration.name} with calibration {calibration.id} is queued (job {job.id}); "
-          f"its progress and result show below. The reports keep the current results until it is done.")
+    flash(_("Re-scoring %(name)s with calibration %(id)s is queued (job %(job)s); its progress and result show "
+            "below. The reports keep the current results until it is done.", name=administration.name,
+            id=calibration.id, job=job.id))
     return redirect(url_for("administer.detail", administration_id=administration.id, _anchor="scoring"))
 
 

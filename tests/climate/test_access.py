@@ -21,7 +21,7 @@ ROLES = ("anonymous", "respondent", "principal_a", "principal_b", "staff_d1", "s
 #   admin      any staff account of the administration's district (content filtered to own schools)
 #   school_a   the school A object: district 1 staff and school A's principal
 POLICY = {
-    "static": "public", "main.home": "public", "auth.sign_in": "public",
+    "static": "public", "main.home": "public", "main.language": "public", "auth.sign_in": "public",
     "administer.slips_css": "public", "administer.notice_css": "public",
     "respond.enter_code": "public", "respond.open_code": "public", "respond.open_link": "public",
     "respond.consent": "public", "respond.declined": "public", "respond.page": "public",

@@ -111,9 +111,9 @@ def test_committed_mo_matches_the_po():
     fresh = io.BytesIO()
     write_mo(fresh, _po())
     fresh.seek(0)
-    expected = {m.id: m.string for m in read_mo(fresh) if m.id}
+    expected = {str(m.id): m.string for m in read_mo(fresh) if m.id}
     with open(CATALOG / "messages.mo", "rb") as handle:
-        committed = {m.id: m.string for m in read_mo(handle) if m.id}
+        committed = {str(m.id): m.string for m in read_mo(handle) if m.id}
     assert committed == expected
 
 
