@@ -129,7 +129,7 @@ def score_chart(rows: Sequence[dict], title: str, description: str, *, label_wid
         x += 19 + 7 * len(label) + 16
     ly2 = ly + 22
     # the second legend row flows: its words are as long as the reader's language makes them
-    school_text, interval_text = _("School score"), _("95% interval")
+    school_text, interval_text = _("School score"), _("%(pct)s interval", pct="95%")
     out.append(f'<rect x="10" y="{ly2 + 1}" width="22" height="12" fill="{SCHOOL_FILL}"/>')
     out.append(_text(38, ly2 + 11, school_text, size=11))
     xl = 38 + 6.5 * len(school_text) + 18
