@@ -159,6 +159,11 @@ def score_group(administration: Administration, agroup, calibration: Calibration
         item_codes = instrument.score_codes(ids, answers.columns(ids))
         # Items are reported per school and district; subgroups are reported on scale scores.
         cells += item_cells(item_codes, ids, group, answers.school_ids, None)
+        if administration.sro_module and instrument.sro_items:
+            # the SRO module's items also per subgroup (issue 14); the gate hides them as items
+            sro = [ids.index(i.id) for i in instrument.sro_items]
+            cells += [c for c in item_cells(item_codes[:, sro], [ids[j] for j in sro], group, answers.school_ids,
+                                            subgroups) if c["subgroup"] is not None]
     return person, ScoredGroup(group, answers.response_ids, answers.school_ids, subgroups, measures,
                                topics if n else [], scores, ids, np.asarray(item_codes), cells)
 
