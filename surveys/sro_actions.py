@@ -35,6 +35,7 @@ class SroActionItem:
     assessed: bool = True  # False: the criterion was not answered in the assessment
     checklist: str = ""  # "start" | "improve"
     findings: tuple[Finding, ...] = field(default=())  # the SRO-module concerns joined to the criterion
+    discipline: str | None = None  # the topic scores' sentence, when officers seem drawn into discipline
 
 
 def _sro_survey_evidence(school_cells: list[dict], found: list[Finding]) -> tuple[str | None, dict[str, Any]]:
@@ -99,7 +100,8 @@ def sro_action_items(assessment: dict[str, str], has_sro: bool, school_cells: li
                              rating=rating or "not_assessed", priority=0,
                              evidence=" ".join(parts) if parts and rating is not None else None,
                              key=f"sro:{c.id}", assessed=rating is not None, checklist=c.checklist,
-                             findings=joined if rating is not None else ())
+                             findings=joined if rating is not None else (),
+                             discipline=discipline if on_discipline and rating is not None else None)
         ranked.append(((band, *sub, order), item))
     ranked.sort(key=lambda t: t[0])
     return [SroActionItem(**{**item.__dict__, "priority": i}) for i, (_, item) in enumerate(ranked, 1)]

@@ -16,8 +16,8 @@ from .stats import Z95
 
 SRO_GROUPS = ("student", "instructional_staff", "noninstructional_staff")
 REVERSED = ("SRO_DISC",)  # agreeing is the unfavourable answer
-MAJORITY = 50             # a concern when more than half give the unfavourable answer
-DISTRICT_GAP = 10         # ... or when the school is this many points worse than the district (and sure of it)
+MAJORITY = 50             # a concern when more than half give the unfavourable answer (sure of it),
+DISTRICT_GAP = 10         # or when the school is this many points worse than the district (sure of it)
 
 # The statement a respondent agreeing with each item makes, ending "N% of students say ..."
 STATEMENTS = {
@@ -73,6 +73,13 @@ class Finding:
         return text + (f" (district {self.district}%)." if self.district is not None else ".")
 
 
+def _sure_majority(cell: dict) -> bool:
+    """More than MAJORITY percent unfavourable, and the share's 95% interval (normal approximation)
+    lies above it: a majority of ten respondents is not yet a finding."""
+    p = unfavourable_share(cell) / 100.0
+    return 100.0 * (p - Z95 * math.sqrt(p * (1 - p) / cell["n"])) > MAJORITY
+
+
 def _worse_than_district(cell: dict, district: dict) -> bool:
     """The school's unfavourable share is DISTRICT_GAP points or more above the district's and the
     95% interval of the difference (normal approximation, two independent shares) excludes zero."""
@@ -96,7 +103,7 @@ def findings(school_cells: list[dict], district_cells: list[dict] = ()) -> list[
         d = district.get((c["group"], c["measure"]))
         d = d if shown(d) else None
         why = ""
-        if unfavourable_share(c) > MAJORITY:
+        if _sure_majority(c):
             why = "majority"
         elif d is not None and _worse_than_district(c, d):
             why = "district"

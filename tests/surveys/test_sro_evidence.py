@@ -44,12 +44,15 @@ def test_the_issues_sentence_with_the_district_beside_it():
 
 
 def test_concerns_by_majority_by_district_gap_and_not_by_chance():
-    school = [item("student", "S_SRO_FAIR", 45.0), item("instructional_staff", "T_SRO_SAFE", 70.0, n=30),
+    school = [item("student", "S_SRO_FAIR", 35.0), item("instructional_staff", "T_SRO_SAFE", 70.0, n=30),
               item("student", "S_SRO_KNOW", 60.0, n=40)]
     dist = [district("instructional_staff", "T_SRO_SAFE", 82.0, n=300), district("student", "S_SRO_KNOW", 71.0)]
     by = {f.item: f for f in findings(school, dist)}
     assert by["S_SRO_FAIR"].concern and by["S_SRO_FAIR"].why == "majority" and by["S_SRO_FAIR"].district is None
-    assert by["S_SRO_FAIR"].sentence() == "45% of students say officers treat all students fairly."
+    assert by["S_SRO_FAIR"].sentence() == "35% of students say officers treat all students fairly."
+    # a majority of ten is not sure enough to be a finding
+    [few] = findings([item("noninstructional_staff", "N_SRO_HELP", 40.0, n=10)])
+    assert not few.concern and few.agree == 40
     # 12 points below the district, but 30 staff leave the difference's interval over zero
     assert not by["T_SRO_SAFE"].concern
     # 11 points below with 40 students: not sure either
