@@ -74,14 +74,15 @@ def _is_hidden(key, decision: Decision, hidden: dict) -> bool:
     return decision.is_hidden(key) or key in hidden
 
 
-def _item_rules(group, item, item_cells, decision, min_n, hidden_items) -> dict:
-    """Rules 1-4: (group, school, var, value) -> reason for this item."""
-    hidden: dict = {}
+def _item_rules(group, item, item_cells, decision, min_n, hidden_items, hidden=None) -> dict:
+    """Rules 1-4 (from the cells already hidden for the item, if given): (group, school, var,
+    value) -> reason for this item."""
+    hidden = dict(hidden or {})
     by_partition = defaultdict(list)
     for c in item_cells:
         key = Decision._norm((c["group"], c["school_id"], c["subgroup"], c["subgroup_value"]))
         by_partition[key[1:3]].append((key, int(c["n"] or 0)))
-        if decision.is_hidden(key):
+        if decision.is_hidden(key) or key in hidden:
             continue
         if (group, key[1], None, None, item) in hidden_items or key + (item,) in hidden_items:
             hidden[key] = COMPLEMENT
@@ -100,7 +101,8 @@ def _item_rules(group, item, item_cells, decision, min_n, hidden_items) -> dict:
                 hidden[key] = COMPLEMENT
                 held.append(n)
                 changed = True
-        for key in [k for k in hidden if k[1] is not None]:
+        for key in [k for k in hidden if k[1] is not None] + [k for k in decision.hidden if len(k) == 4
+                                                               and k[0] == group and k[1] is not None]:
             district = (group, None, key[2], key[3])
             if district in {k for k, _ in by_partition.get((None, key[2]), [])} and \
                     not _is_hidden(district, decision, hidden):
@@ -140,11 +142,5 @@ def _audited(group, item, x, school_ids, subgroups, item_cells, decision, hidden
             added = True
         if not added:
             break
-        hidden = _item_rules_closure(group, item_cells, decision, hidden, min_n)
+        hidden = _item_rules(group, item, item_cells, decision, min_n, hidden_items, hidden)
     return hidden, residual
-
-
-def _item_rules_closure(group, item_cells, decision, hidden, min_n) -> dict:
-    """Rules 2-3 again after the audit hid more (the new hidden cells keep their reasons)."""
-    extra = _item_rules(group, None, item_cells, Decision({**decision.hidden, **hidden}, min_n), min_n, {})
-    return {**hidden, **{k: r for k, r in extra.items() if k not in hidden and r == COMPLEMENT}}
