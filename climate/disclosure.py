@@ -167,10 +167,10 @@ def _removed(facts: Facts, in_last, last: ScoringRun, group: str, min_n: int) ->
 
 
 def _few_answers(cells: list[dict], decision: Decision, min_n: int, kept=frozenset()) -> dict:
-    """Items are published per school and district only.  An item that 1..N-1 of a shown school's
-    respondents answered is hidden there, and then in the district too, whose item counts are the
-    sum of the schools' (its only equation).  An item hidden so in an earlier revision stays hidden
-    (kept).  Returns per-measure keys (group, school, None, None, item) -> reason."""
+    """Whole-group item cells (subgroup ones: surveys.item_disclosure).  An item that 1..N-1 of a
+    shown school's respondents answered is hidden there, and then in the district too, whose item
+    counts are the sum of the schools' (its only equation).  An item hidden so in an earlier
+    revision stays hidden (kept).  Returns per-measure keys (group, school, None, None, item) -> reason."""
     added = {k: COMPLEMENT for k in kept if k[0] in {c["group"] for c in cells}}
     for c in cells:
         if c["measure_kind"] != "item" or c["school_id"] is None or c.get("subgroup") is not None \

@@ -164,7 +164,7 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     if n and item_list:
         ids = [i.id for i in item_list]
         item_codes = instrument.score_codes(ids, answers.columns(ids))
-        # Items are reported per school and district; subgroups are reported on scale scores.
+        # Items are reported per school and district; subgroups on scale scores (and the SRO module's items).
         cells += item_cells(item_codes, ids, group, answers.school_ids, None)
         if administration.sro_module and instrument.sro_items:
             # the SRO module's items also per subgroup (issue 14); the gate hides them as items
