@@ -20,6 +20,7 @@ from sqlalchemy import select
 from surveys.disclosure import (COMPLEMENT, FEWER, REASON_TEXT, SCORE_RANGE, Decision, Facts, cell_counts, decide,
                                 protect, revision_changes)
 from surveys.domain import REPORT_MAX, REPORT_MIN
+from surveys.item_disclosure import protect_subgroup_items
 from surveys.scales import domain_scores, domain_topics
 from surveys.suppression import blank
 
@@ -141,6 +142,8 @@ def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> G
         for key, c in decision.counts.items():
             counts[key] = c
         items = _few_answers(sg.cells, decision, min_n, kept_items)
+        items.update(protect_subgroup_items(sg.group, sg.school_ids, sg.subgroups, sg.item_ids, sg.item_codes,
+                                            sg.cells, decision, min_n, items, layers).hidden)
         hidden.update(items)
         apply(sg.cells, decision, min_n, items)
     cells = [c for sg in scored for c in sg.cells]
@@ -164,13 +167,14 @@ def _removed(facts: Facts, in_last, last: ScoringRun, group: str, min_n: int) ->
 
 
 def _few_answers(cells: list[dict], decision: Decision, min_n: int, kept=frozenset()) -> dict:
-    """Items are published per school and district only.  An item that 1..N-1 of a shown school's
-    respondents answered is hidden there, and then in the district too, whose item counts are the
-    sum of the schools' (its only equation).  An item hidden so in an earlier revision stays hidden
-    (kept).  Returns per-measure keys (group, school, None, None, item) -> reason."""
+    """Whole-group item cells (subgroup ones: surveys.item_disclosure).  An item that 1..N-1 of a
+    shown school's respondents answered is hidden there, and then in the district too, whose item
+    counts are the sum of the schools' (its only equation).  An item hidden so in an earlier
+    revision stays hidden (kept).  Returns per-measure keys (group, school, None, None, item) -> reason."""
     added = {k: COMPLEMENT for k in kept if k[0] in {c["group"] for c in cells}}
     for c in cells:
-        if c["measure_kind"] != "item" or c["school_id"] is None or not (0 < (c["n"] or 0) < min_n):
+        if c["measure_kind"] != "item" or c["school_id"] is None or c.get("subgroup") is not None \
+                or not (0 < (c["n"] or 0) < min_n):
             continue
         if decision.is_hidden((c["group"], c["school_id"], None, None)):
             continue

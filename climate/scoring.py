@@ -122,6 +122,13 @@ def _nan_to_none(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else round(float(x), 4)
 
 
+def presence_codes(stored: np.ndarray) -> np.ndarray:
+    """The SRO presence question as item codes, so that its cells are item cells (share of each
+    answer): Yes -> 3, Not sure -> 1, No -> 0; no answer or "Prefer not to say" -> -1.
+    stored : int (n,) option values (1 Yes, 2 No, 3 Not sure)."""
+    return np.select([stored == 1, stored == 3, stored == 2], [3, 1, 0], -1).astype(np.int64)
+
+
 def score_group(administration: Administration, agroup, calibration: Calibration) -> tuple[dict, ScoredGroup]:
     """Person scores of one respondent group and its scored respondents for the disclosure gate."""
     instrument, _ = pinned_instrument(agroup)
@@ -157,8 +164,16 @@ def score_group(administration: Administration, agroup, calibration: Calibration
     if n and item_list:
         ids = [i.id for i in item_list]
         item_codes = instrument.score_codes(ids, answers.columns(ids))
-        # Items are reported per school and district; subgroups are reported on scale scores.
+        # Items are reported per school and district; subgroups on scale scores (and the SRO module's items).
         cells += item_cells(item_codes, ids, group, answers.school_ids, None)
+        if administration.sro_module and instrument.sro_items:
+            # the SRO module's items also per subgroup (issue 14); the gate hides them as items
+            sro = [ids.index(i.id) for i in instrument.sro_items]
+            cells += [c for c in item_cells(item_codes[:, sro], [ids[j] for j in sro], group, answers.school_ids,
+                                            subgroups) if c["subgroup"] is not None]
+        for present in instrument.sro_background if administration.sro_module else ():
+            cells += item_cells(presence_codes(answers.column(present.id))[:, None], [present.id], group,
+                                answers.school_ids, None)
     return person, ScoredGroup(group, answers.response_ids, answers.school_ids, subgroups, measures,
                                topics if n else [], scores, ids, np.asarray(item_codes), cells)
 

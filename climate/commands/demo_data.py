@@ -166,6 +166,7 @@ def seed_administrations() -> list[str]:
             counts = {(s.id, g): round(RESPONSE_SHARE * s.enrollment(g)) for s in schools for g in RESPONDENT_GROUPS}
             result = simulate_administration(admin, counts, seed=DEMO_SEED + opens[0], effects_seed=DEMO_SEED,
                                              change_seed=change_seed)
+            seed_sro_answers(admin, next(s for s in schools if s.name == "Cedar Middle"))
             lines.append(f"Administration {name!r}: {result['respondents']:,} simulated respondents (students, "
                          f"staff and parents; a few leave their survey unfinished).")
         else:
@@ -195,6 +196,37 @@ def seed_administrations() -> list[str]:
             lines.append("  more codes: " + "  ".join(codes[start:start + 6]))
     lines.append(f"Parent open link for Cedar Middle: {open_link_url(public_base_url(), link.token)}")
     return lines
+
+
+# --- SRO module: at Cedar Middle, students and staff see officers drawn into discipline ----------
+
+# item -> share of the school's answers turned into "Agree" / "Strongly agree" (1 in 3 strongly)
+DEMO_SRO_AGREE = {"S_SRO_DISC": 0.25, "T_SRO_DISC": 0.3, "N_SRO_DISC": 0.3}
+DEMO_SRO_DISAGREE = {"S_SRO_FAIR": 0.3, "S_SRO_RESPECT": 0.25}  # turned into "Disagree"
+
+
+def seed_sro_answers(administration, school) -> None:
+    """Move some of a school's simulated SRO-module answers so that its SRO results stand out
+    from the district's (the demo's SRO section and SECURe evidence then have something to say).
+    Deterministic; run once, right after the administration is simulated."""
+    import numpy as np
+    from sqlalchemy import update
+
+    from ..models import Answer, Response
+
+    rng = np.random.default_rng([DEMO_SEED, administration.id])
+    for item_id, share, values in ([(i, s, (1, 2, 2)) for i, s in DEMO_SRO_AGREE.items()]
+                                   + [(i, s, (3,)) for i, s in DEMO_SRO_DISAGREE.items()]):
+        ids = db.session.scalars(select(Answer.response_id).join(Response, Response.id == Answer.response_id).where(
+            Response.administration_id == administration.id, Response.school_id == school.id,
+            Answer.item_id == item_id).order_by(Answer.response_id)).all()
+        chosen = np.flatnonzero(rng.random(len(ids)) < share)
+        new = rng.choice(values, size=chosen.size)
+        for value in set(new.tolist()):
+            db.session.execute(update(Answer).where(Answer.item_id == item_id,
+                                                    Answer.response_id.in_([ids[j] for j in chosen[new == value]]))
+                               .values(value=int(value)), execution_options={"synchronize_session": False})
+    db.session.commit()
 
 
 # --- improvement: SECURe self-assessment and an action plan for Cedar Middle (climate/improve.py) ---

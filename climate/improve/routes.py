@@ -25,8 +25,9 @@ from .plans import (STATUS_LABELS, carry_forward, find_in_plan, monitor, next_ad
                     plan_item_or_404, plan_items, school_plan_administrations)
 from .recommendations import (KIND_LABELS, DistrictResults, low_safety_cells, recommendation_title,
                               school_recommendations, school_results)
-from .sro import (CHECKLIST_LABELS, RATING_LABELS, assessment, can_edit_sro, effective_assessment, save_sro,
-                  saved_values, school_action_items, sro_item_title)
+from .sro import (CHECKLIST_LABELS, RATING_LABELS, assessment, can_edit_sro, coincidences, district_sro_section,
+                  effective_assessment, evidence_lines, save_sro, saved_values, school_action_items,
+                  sro_district_cells, sro_item_title)
 
 
 def _visible_schools() -> list[School]:
@@ -95,10 +96,10 @@ def school(school_id):
         sro_items, not_rated = school_action_items(school, eff, [])
         return render_template("improve/school.html", school=school, admins=[], administration=None, recs=[],
                                eff=eff, sro_items=sro_items, not_rated=not_rated, planned=planned, sr=None,
-                               rating_labels=RATING_LABELS)
+                               rating_labels=RATING_LABELS, evidence_lines=evidence_lines)
     sr = school_results(school, administration)
     recs = school_recommendations(sr)
-    sro_items, not_rated = school_action_items(school, eff, sr.cells)
+    sro_items, not_rated = school_action_items(school, eff, sr.cells, sro_district_cells(administration))
     g = default_guidance()
     views = [{"rec": r, "title": recommendation_title(r), "why": STEP_REASONS.get(r.kind, ""),
               "strategies": [g.strategy(s) for s in r.strategies], "anchor": f"rec-{i}"}
@@ -108,14 +109,16 @@ def school(school_id):
                    for step, pointing in steps_to_recommendations(recs)]
     return render_template("improve/school.html", school=school, admins=admins, administration=administration,
                            recs=views, step_groups=step_groups, eff=eff, sro_items=sro_items, not_rated=not_rated,
-                           planned=planned, sr=sr, kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g)
+                           planned=planned, sr=sr, kind_labels=KIND_LABELS, rating_labels=RATING_LABELS, guidance=g,
+                           evidence_lines=evidence_lines)
 
 
 def _new_plan_item(school: School, administration: Administration | None, ref: str) -> PlanItem:
     """The plan item for a recommendation or SECURe action item open for the school (400 otherwise)."""
     sr = school_results(school, administration) if administration else None
     if ref.startswith("sro:"):
-        items, _ = school_action_items(school, effective_assessment(school), sr.cells if sr else [])
+        items, _ = school_action_items(school, effective_assessment(school), sr.cells if sr else [],
+                                       sro_district_cells(administration))
         found = next((i for i in items if i.key == ref), None)
         if found is None:
             abort(400, gettext("That SECURe action item is not open for this school, so it was not added."))
@@ -170,7 +173,11 @@ def _sro_page(school: School | None, form=None, status: int = 200):
     if school is not None:
         admins = results.school_administrations(school)
         cells = school_results(school, admins[0]).cells if admins else []
-        items, not_rated = school_action_items(school, eff, cells)
+        items, not_rated = school_action_items(school, eff, cells, sro_district_cells(admins[0] if admins else None))
+    district_view = {}
+    if school is None:
+        district_view = {"coincide": coincidences(district_id, _visible_schools()),
+                         "sro": district_sro_section(district_id), "printable": False}
     return render_template("improve/sro.html", school=school, guidance=default_guidance(), own=own,
                            district=district,
                            district_ratings={r.criterion_id: r.rating for r in district.ratings} if district else {},
@@ -178,7 +185,7 @@ def _sro_page(school: School | None, form=None, status: int = 200):
                            editable=can_edit_sro(school) if school is not None else current_user.is_district_staff,
                            problems=form.problems() if form else [], rating_labels=RATING_LABELS,
                            ratings=SRO_RATINGS, checklist_labels=CHECKLIST_LABELS, eff=eff, sro_items=items,
-                           not_rated=not_rated), status
+                           not_rated=not_rated, evidence_lines=evidence_lines, **district_view), status
 
 
 def _sro_post(school: School | None):

@@ -3,6 +3,7 @@ back to, saving a checklist, and the action items that follow from it and the su
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_login import current_user
@@ -11,7 +12,13 @@ from sqlalchemy import select
 from surveys.guidance import default_guidance
 from surveys.sro_actions import SRO_RATINGS, sro_action_items
 
+from surveys.sro_actions import PRESENT_MAJORITY, SRO_EVIDENCE_TOPICS
+from surveys.sro_evidence import findings, presence_share
+
+from .. import results
 from ..extensions import db
+from ..reports.sro import finding_text, sro_section
+from .recommendations import DistrictResults, low_safety_cells
 from ..models import School, SroAssessment, SroRating
 
 RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_met": "Not met", "not_applicable": "Not applicable",
@@ -65,16 +72,74 @@ def effective_assessment(school: School) -> EffectiveAssessment:
     return eff
 
 
-def school_action_items(school: School, eff: EffectiveAssessment, cells: list[dict]):
-    """SECURe action items from the effective assessment and the school's survey results:
-    (the rated items, how many criteria are not rated)."""
+def school_action_items(school: School, eff: EffectiveAssessment, cells: list[dict], district_cells=()):
+    """SECURe action items from the effective assessment and the school's survey results (the
+    district's SRO item cells for the comparison): (the rated items, how many criteria are not rated)."""
     if not eff.exists:
         return [], 0
     known = {c.id for c in default_guidance().criteria()}
     ratings = {k: v for k, v in eff.ratings.items() if k in known and v in SRO_RATINGS}
-    items = sro_action_items(ratings, eff.has_sro, cells, default_guidance())
+    items = sro_action_items(ratings, eff.has_sro, cells, default_guidance(), district_cells)
     rated = [i for i in items if i.assessed]
     return rated, len(items) - len(rated)
+
+
+def sro_district_cells(administration) -> list[dict]:
+    """The district's whole-group item cells of an administration's current run (for the SRO findings)."""
+    run = results.current_run(administration.id) if administration is not None else None
+    return results.cells(run, school_id=None, measure_kind="item") if run is not None else []
+
+
+def evidence_lines(item) -> list[str]:
+    """What a SECURe action item shows as its survey evidence, in the reader's language where the
+    sentence is the SRO module's."""
+    return ([item.discipline] if item.discipline else []) + [finding_text(f) for f in item.findings]
+
+
+def coincidences(district_id: int, schools: list[School]) -> list[dict]:
+    """Schools where officers work (the checklist says so, or most students do in the survey) and
+    at least two warning signs coincide: SRO-module concerns, students' or staff's Discipline or
+    Emotional safety Least Favorable, SECURe criteria not met; most signs first.  Each school is
+    read at its newest scored administration, from stored (gated) cells only."""
+    district = DistrictResults(district_id)
+    by_run: dict = {}
+    rows = []
+    for school in schools:
+        admins = district.administrations(school)
+        if not admins:
+            continue
+        administration = admins[0]
+        if administration.id not in by_run:
+            grouped: dict = defaultdict(list)
+            for c in results.cells(results.current_run(administration.id), measure_kind="item"):
+                grouped[c["school_id"]].append(c)
+            by_run[administration.id] = grouped
+        cells = by_run[administration.id]
+        eff = effective_assessment(school)
+        presence = presence_share(cells.get(school.id, []))
+        checklist = eff.exists and eff.has_sro
+        if not (checklist or (presence or 0) > PRESENT_MAJORITY):
+            continue
+        concerns = [f for f in findings(cells.get(school.id, []), cells.get(None, [])) if f.concern]
+        low = [x for x in low_safety_cells(district.school_results(school, administration))
+               if x[0] in SRO_EVIDENCE_TOPICS]
+        gaps = eff.gaps()
+        signals = bool(concerns) + bool(low) + bool(gaps)
+        if signals >= 2:
+            rows.append({"school": school, "administration": administration, "checklist": checklist,
+                         "presence": presence, "concerns": [finding_text(f) for f in concerns], "low": low,
+                         "gaps": len(gaps), "signals": signals})
+    rows.sort(key=lambda r: (-r["signals"], r["school"].name))
+    return rows
+
+
+def district_sro_section(district_id: int) -> dict | None:
+    """The SRO section of the district's newest scored administration, or None."""
+    scored = results.scored_administrations(district_id)
+    if not scored:
+        return None
+    section = sro_section(scored[0], results.current_run(scored[0].id), None)
+    return {**section, "administration": scored[0]} if section else None
 
 
 def sro_item_title(item) -> str:

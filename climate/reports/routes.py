@@ -20,6 +20,7 @@ from .family import FAMILY_LANGUAGES, family_results
 from .forms import ComparisonForm
 from .rates import rate_table
 from .school import school_report
+from .sro import sro_section
 from .topics import parent_sections, topic_panels
 
 
@@ -68,7 +69,9 @@ def _school_page(school_id: int, template: str):
     administration = chosen_administration(choices)
     if administration is None:
         return _no_results(school)
-    return render_template(template, choices=choices, **school_report(school, administration, chosen_run(administration)))
+    run = chosen_run(administration)
+    return render_template(template, choices=choices, sro=sro_section(administration, run, school.id),
+                           **school_report(school, administration, run))
 
 
 @bp.route("/schools/<int:school_id>")
