@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (BooleanField, DateTimeLocalField, RadioField, SelectField,
@@ -104,8 +105,6 @@ class AdministrationForm(FlaskForm):
     custom_instructional_staff = TextAreaField("Custom items for instructional staff")
     custom_noninstructional_staff = TextAreaField("Custom items for noninstructional staff")
     custom_parent = TextAreaField("Custom items for parents and guardians")
-    consent_en = TextAreaField("Consent text (English)")
-    consent_es = TextAreaField("Consent text (Spanish)")
     submit = SubmitField("Create administration")
 
     def __init__(self, *args, district: District, **kwargs):
@@ -116,6 +115,14 @@ class AdministrationForm(FlaskForm):
 
     def custom_fields(self):
         return [(g, getattr(self, f"custom_{g}")) for g in RESPONDENT_GROUPS]
+
+    def consent_fields(self):
+        """(respondent group, English field, Spanish field) for each group."""
+        return [(g, getattr(self, f"consent_{g}_en"), getattr(self, f"consent_{g}_es")) for g in RESPONDENT_GROUPS]
+
+    @property
+    def consent_text(self) -> dict[str, dict[str, str]]:
+        return {g: {"en": en.data or "", "es": es.data or ""} for g, en, es in self.consent_fields()}
 
     def validate_name(self, field):
         name = (field.data or "").strip()
@@ -157,6 +164,15 @@ class AdministrationForm(FlaskForm):
                 continue
             self.parsed_custom[group] = items
         return ok
+
+
+# Each respondent group reads its own consent (assent) text, editable in English and Spanish.
+for _group in RESPONDENT_GROUPS:
+    setattr(AdministrationForm, f"consent_{_group}_en",
+            TextAreaField(_l("%(group)s: consent text (English)", group=group_label(_group))))
+    setattr(AdministrationForm, f"consent_{_group}_es",
+            TextAreaField(_l("%(group)s: consent text (Spanish)", group=group_label(_group))))
+del _group
 
 
 class ExtendForm(FlaskForm):

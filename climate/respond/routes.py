@@ -34,6 +34,7 @@ from ..extensions import db
 from ..models import AccessCode, Administration
 from .. import throttle
 from . import progress as svc
+from .consent import consent_for
 from .display import (LANGUAGES, already_submitted, closed_message, lang, message, page_title, render, render_page,
                       unusable_message)
 from .forms import CodeForm, ConsentForm, SubmitForm
@@ -228,7 +229,8 @@ def open_code(code):
 
 @bp.route("/s/consent", methods=["GET", "POST"])
 def consent():
-    """Consent/assent before any question. Yes starts the response; No opts the code out."""
+    """Consent/assent before any question, in the respondent group's own text. Yes starts the
+    response; No opts the code out."""
     st, shown = _current()
     if st is None:
         return shown
@@ -245,9 +247,9 @@ def consent():
                 return unusable_message()
             session[SURVEY_KEY] = {**session[SURVEY_KEY], "r": st.response_id}
         return redirect(url_for("respond.page", number=1))
-    texts = db.session.scalar(select(Administration.consent_text).where(Administration.id == st.administration_id)) or {}
+    texts = db.session.scalar(select(Administration.consent_text).where(Administration.id == st.administration_id))
     title = st.model.instrument.title
-    return render("respond/consent.html", form=form, consent_text=texts.get(lang()) or texts.get("en") or "",
+    return render("respond/consent.html", form=form, consent_text=consent_for(texts, st.respondent_group, lang()),
                   title=title.get(lang()) or title.get("en"))
 
 
