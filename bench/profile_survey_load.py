@@ -74,6 +74,7 @@ def part_of(filename: str) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=0, help="also list the N functions with the most own time")
     args = parser.parse_args()
     print(describe())
     print("load average", " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -154,6 +155,12 @@ def main():
         for part, tt in sorted(parts.items(), key=lambda kv: -kv[1]):
             if tt / total >= 0.01:
                 print(f"     {tt / total:5.1%}  {part}")
+        if args.top:
+            print(f"   the {args.top} functions with the most own time (ms per request, calls per request):")
+            ranked = sorted(stats.items(), key=lambda kv: -kv[1][2])[:args.top]
+            for (filename, line, fn), (_, calls, tt, _, _) in ranked:
+                where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+                print(f"     {tt / n * 1000:6.3f} ms  {calls / n:6.1f}x  {fn} ({where}:{line})")
         print("   cumulative time of the steps (they overlap: a step includes its ORM and SQL time):")
         for label, fragment, func in STEPS:
             ct = sum(v[3] for (f, _, fn), v in stats.items() if fn == func and f.endswith(fragment))

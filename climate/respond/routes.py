@@ -42,7 +42,8 @@ from .forms import CodeForm, ConsentForm, SubmitForm
 bp = Blueprint("respond", __name__)
 
 OPEN_LINK_COOKIE = "climate_open_{}"
-SURVEY_KEY = "respond"          # {"c": access code id, "r": response id, "d": code digest, "l": open link id}
+SURVEY_KEY = "respond"  # {"c": access code id, "r": response id, "d": code digest, "a": administration id,
+#                         "g": respondent group, "l": open link id}
 SUBMITTED_KEY = "respond_submitted"  # access code ids this browser submitted (the last five)
 LEFT_KEY = "respond_left"       # set by "Save and leave" for the code form's note
 
@@ -125,7 +126,7 @@ def _session_digest(code: str) -> str:
 
 def _begin(st: svc.State, digest: str, link_id: int | None = None) -> None:
     """The survey now belongs to this visit (replacing any other survey of this browser)."""
-    held = {"c": st.code_id, "r": st.response_id, "d": digest}
+    held = {"c": st.code_id, "r": st.response_id, "d": digest, "a": st.administration_id, "g": st.respondent_group}
     if link_id is not None:
         held["l"] = link_id
     session[SURVEY_KEY] = held
@@ -279,8 +280,9 @@ def _posted_language() -> str:
 def page(number):
     """One page of questions. POST replaces the page's stored answers, then moves on.
 
-    A view is one statement (`svc.state`); a save is the guard UPDATE (`svc.lock_for_save`) and
-    the page's upsert (`svc.store_page`), with no read after the commit."""
+    A view is one statement (`svc.state`); a save is one statement on PostgreSQL
+    (`svc.save_pinned`), else the guard UPDATE (`svc.lock_for_save`) and the page's write
+    (`svc.store_page`); nothing is read after it."""
     if request.method == "GET":
         st, shown = _consented(with_answers=True)
         if st is None:
@@ -293,7 +295,14 @@ def page(number):
         return _current(saving=True)[1]
     if not held.get("r"):
         abort(400, _("Please answer the first question about taking part before the survey questions."))
-    model = svc.lock_for_save(held["c"], held["r"], _posted_language())
+    return _save(number, held, svc.pinned_for_save(held.get("a"), held.get("g")))
+
+
+def _save(number: str, held: dict, known):
+    """Save the posted page: in one statement when this process knows the group's pinned
+    questionnaire (`known`), else (or when that statement wrote nothing) the guard UPDATE first."""
+    language = _posted_language()
+    model = known.model if known is not None else svc.lock_for_save(held["c"], held["r"], language)
     if model is None:
         st, shown = _current(saving=True)
         return shown if st is None else unusable_message()
@@ -314,7 +323,10 @@ def page(number):
             return shown
         posted = answers | {field.name: field.data for field in form.answer_fields() if field.name in problems}
         return render_page(model, page, posted, problems=problems)
-    svc.store_page(held["r"], page.page, answers)
+    if known is None:
+        svc.store_page(held["r"], page.page, answers)
+    elif not svc.save_pinned(held["c"], held["r"], language, known, page.page, answers):
+        return _save(number, held, None)  # nothing was written: the two-step save says why
     action, switch_to = form.action.data, form.switch_to
     if action == "leave":
         return _leave(held)

@@ -46,7 +46,13 @@ def test_a_page_view_is_one_select_and_reads_no_throttle(client, administration,
     assert [_verb(s) for s in seen] == ["SELECT"], seen
 
 
+def _pg() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
 def test_a_page_save_is_at_most_three_statements_with_no_read(client, administration, world, issue):
+    """PostgreSQL: one statement (guard, DELETE of blanks and upsert as CTEs); SQLite: the guard
+    UPDATE, then the DELETE of the blank items (if any) and the upsert."""
     code = issue(administration, world.school_a)[0]
     consent(client, code)
     client.get("/s/p/1")
@@ -54,26 +60,49 @@ def test_a_page_save_is_at_most_three_statements_with_no_read(client, administra
     full = answers_for(page, pick=1)
     with statements() as seen:
         assert client.post("/s/p/2", data={**full, "action": "next"}).status_code == 302
-    assert len(seen) <= 3 and [_verb(s) for s in seen] == (
-        ["UPDATE", "WITH"] if db.engine.dialect.name == "postgresql" else ["UPDATE", "INSERT"]), seen
-    # A page with blanks also deletes the blank items' answers: one statement more on SQLite
-    # (no DML in a CTE), folded into the upsert on PostgreSQL.
+    assert [_verb(s) for s in seen] == (["WITH"] if _pg() else ["UPDATE", "INSERT"]), seen
+    assert stored_answers(code) == stored(full, page)
     partial = dict(list(full.items())[:1])
     with statements() as seen:
         assert client.post("/s/p/2", data={**partial, "action": "next"}).status_code == 302
-    verbs = [_verb(s) for s in seen]
-    assert len(seen) <= 3 and verbs[0] == "UPDATE" and "SELECT" not in verbs, seen
-    assert verbs[1:] == (["WITH"] if db.engine.dialect.name == "postgresql" else ["DELETE", "INSERT"]), seen
+    assert [_verb(s) for s in seen] == (["WITH"] if _pg() else ["UPDATE", "DELETE", "INSERT"]), seen
     assert not any("throttle" in s for s in seen)
     assert stored_answers(code) == stored(partial, page)
-    # A page left blank entirely: only the DELETE after the guard (in the same statement on PostgreSQL).
+    # A page left blank entirely: only the DELETE after the guard (the same statement on PostgreSQL).
     with statements() as seen:
         assert client.post("/s/p/2", data={"action": "next"}).status_code == 302
-    assert [_verb(s) for s in seen] == ["UPDATE", "WITH" if db.engine.dialect.name == "postgresql" else "DELETE"], seen
+    assert [_verb(s) for s in seen] == (["WITH"] if _pg() else ["UPDATE", "DELETE"]), seen
     assert stored_answers(code) == {}
 
 
-def test_a_save_after_submit_changes_nothing_in_one_statement(client, administration, world, issue):
+def test_a_save_checks_the_pinned_questionnaire_it_was_validated_against(client, administration, world, issue,
+                                                                         monkeypatch):
+    """The one-statement save writes only when the group's pinned snapshot is the one this process
+    knows; otherwise (here: a process that knows another custom item list) it writes nothing and
+    the two-step save stores the page. A process that knows nothing yet saves the two-step way."""
+    from climate.respond import model
+
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    page = pages_for(administration)[0]
+    full = answers_for(page, pick=2)
+    key = (administration.id, "student")
+    known = model._PINNED[key]
+    monkeypatch.setitem(model._PINNED, key, model.Pinned(known.administration_id, known.group, known.version,
+                                                          [], known.sro_module, known.model))
+    with statements() as seen:
+        assert client.post("/s/p/1", data={**full, "action": "next"}).status_code == 302
+    assert [_verb(s) for s in seen] == (["WITH", "UPDATE", "WITH"] if _pg() else ["UPDATE", "INSERT"]), seen
+    assert stored_answers(code) == stored(full, page)
+    assert model._PINNED[key].custom_items == known.custom_items  # the guard's read put it right
+    monkeypatch.delitem(model._PINNED, key)
+    with statements() as seen:
+        assert client.post("/s/p/1", data={"action": "next"}).status_code == 302
+    assert [_verb(s) for s in seen] == (["UPDATE", "WITH"] if _pg() else ["UPDATE", "DELETE"]), seen
+    assert stored_answers(code) == {}
+
+
+def test_a_save_after_submit_changes_nothing(client, administration, world, issue):
     code = issue(administration, world.school_a)[0]
     consent(client, code)
     client.post("/s/p/1", data={"S_CUL_01": "2"})
@@ -81,7 +110,9 @@ def test_a_save_after_submit_changes_nothing_in_one_statement(client, administra
     with statements() as seen:
         late = client.post("/s/p/1", data={"S_CUL_01": "4"})
     assert "already submitted" in late.text
-    assert _verb(seen[0]) == "UPDATE" and "INSERT" not in " ".join(_verb(s) for s in seen)
+    # PostgreSQL: the one statement matches nothing, then the guard says why.
+    assert [_verb(s) for s in seen][:2] == (["WITH", "UPDATE"] if _pg() else ["UPDATE", "SELECT"]), seen
+    assert "INSERT" not in " ".join(_verb(s) for s in seen)
     assert stored_answers(code) == {"S_CUL_01": 2}
 
 
