@@ -30,7 +30,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from ..codes import normalise_code
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..models import AccessCode, Administration
 from .. import throttle
 from . import progress as svc
@@ -55,6 +55,11 @@ def remember_language():
     if chosen in LANGUAGES and session.get("lang") != chosen:
         session["lang"] = chosen
     refresh()  # the locale is cached on `g`, which outlives a request when an app context is reused
+    # Respondent pages never show a staff account. Without this, Flask-Login's template context
+    # loads the user on every page, and its "strong" session protection, finding a session with
+    # no sign-in in it, marks the session changed: each page then re-signed the session cookie and
+    # sent a remember-me cookie deletion.
+    g._login_user = login_manager.anonymous_user()
 
 
 # --- errors: friendly, in the respondent's language -------------------------------------------

@@ -165,3 +165,15 @@ def test_a_respondent_request_holds_at_most_one_pool_connection(client, administ
         event.remove(db.engine, "checkin", back)
     assert all(r.status_code < 500 for r in steps), [r.status_code for r in steps]
     assert state["max"] == 1
+
+
+def test_survey_pages_do_not_resend_the_session_cookie(client, administration, world, issue):
+    """Once the session holds the survey and its CSRF token, a page view, a save and the code
+    form send no cookie at all (re-signing the session on every page was a good part of a view)."""
+    code = issue(administration, world.school_a)[0]
+    consent(client, code)
+    client.get("/s/p/1")
+    for response in (client.get("/s/p/1"), client.post("/s/p/1", data={"S_CUL_01": "2"}), client.get("/s/p/2"),
+                     client.get("/s/review"), client.get("/s")):
+        assert response.status_code in (200, 302)
+        assert response.headers.getlist("Set-Cookie") == [], response.request.path
