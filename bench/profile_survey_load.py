@@ -48,10 +48,12 @@ STEPS = [  # (step, file fragment, function name): cumulative time
     ("code-entry throttle claim (throttle.claim; entry only)", "climate/throttle.py", "claim"),
     ("respondent state + answers, one SELECT (progress.state)", "climate/respond/progress.py", "state"),
     ("page model lookup (model.survey_model)", "climate/respond/model.py", "survey_model"),
-    ("save guard UPDATE ... RETURNING (progress.lock_for_save)", "climate/respond/progress.py", "lock_for_save"),
-    ("page upsert + commit (progress.store_page)", "climate/respond/progress.py", "store_page"),
+    ("one-statement page save, PostgreSQL (progress.save_pinned)", "climate/respond/progress.py", "save_pinned"),
+    ("two-step save: guard UPDATE ... RETURNING (progress.lock_for_save)", "climate/respond/progress.py",
+     "lock_for_save"),
+    ("two-step save: page write + commit (progress.store_page)", "climate/respond/progress.py", "store_page"),
     ("posted form: build, tamper check, validate (forms.PageForm)", "climate/respond/forms.py", "tampered"),
-    ("page view build: cached item fragments + render (display.render_page)", "climate/respond/display.py",
+    ("page view build: cached skeleton + item fragments (display.render_page)", "climate/respond/display.py",
      "render_page"),
     ("item fragment (model.ItemModel.html)", "climate/respond/model.py", "html"),
     ("render_template (Jinja)", "flask/templating.py", "render_template"),
@@ -74,6 +76,7 @@ def part_of(filename: str) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=0, help="also list the N functions with the most own time")
     args = parser.parse_args()
     print(describe())
     print("load average", " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -154,6 +157,12 @@ def main():
         for part, tt in sorted(parts.items(), key=lambda kv: -kv[1]):
             if tt / total >= 0.01:
                 print(f"     {tt / total:5.1%}  {part}")
+        if args.top:
+            print(f"   the {args.top} functions with the most own time (ms per request, calls per request):")
+            ranked = sorted(stats.items(), key=lambda kv: -kv[1][2])[:args.top]
+            for (filename, line, fn), (_, calls, tt, _, _) in ranked:
+                where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
+                print(f"     {tt / n * 1000:6.3f} ms  {calls / n:6.1f}x  {fn} ({where}:{line})")
         print("   cumulative time of the steps (they overlap: a step includes its ORM and SQL time):")
         for label, fragment, func in STEPS:
             ct = sum(v[3] for (f, _, fn), v in stats.items() if fn == func and f.endswith(fragment))

@@ -34,8 +34,10 @@ from .respond import bp as respond_bp
 __all__ = ["create_app", "ConfigError"]
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app. `config` overrides settings read from the environment (tests use it)."""
+def create_app(config: dict | None = None, create_database: bool = True) -> Flask:
+    """Build the app. `config` overrides settings read from the environment (tests use it).
+    `create_database=False` leaves a missing embedded database alone (the `climate` command
+    creates it only when a command runs, not for --help)."""
     instance_path = os.environ.get("CLIMATE_INSTANCE_PATH") or str(REPO_ROOT / "instance")
     app = Flask(
         __name__,
@@ -52,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     # Every <int:...> rule: an id no database column can hold is no page (a 404, not a 500).
     app.url_map.converters["int"] = DatabaseId
     register_extensions(app)
-    create_embedded_database(app)
+    if create_database:
+        create_embedded_database(app)
     register_instruments(app)
     register_labels(app)
     register_blueprints(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -108,8 +109,6 @@ class AdministrationForm(FlaskForm):
     custom_instructional_staff = TextAreaField(_l("Custom items for instructional staff"))
     custom_noninstructional_staff = TextAreaField(_l("Custom items for noninstructional staff"))
     custom_parent = TextAreaField(_l("Custom items for parents and guardians"))
-    consent_en = TextAreaField(_l("Consent text (English)"))
-    consent_es = TextAreaField(_l("Consent text (Spanish)"))
     submit = SubmitField(_l("Create administration"))
 
     def __init__(self, *args, district: District, **kwargs):
@@ -121,6 +120,14 @@ class AdministrationForm(FlaskForm):
 
     def custom_fields(self):
         return [(g, getattr(self, f"custom_{g}")) for g in RESPONDENT_GROUPS]
+
+    def consent_fields(self):
+        """(respondent group, English field, Spanish field) for each group."""
+        return [(g, getattr(self, f"consent_{g}_en"), getattr(self, f"consent_{g}_es")) for g in RESPONDENT_GROUPS]
+
+    @property
+    def consent_text(self) -> dict[str, dict[str, str]]:
+        return {g: {"en": en.data or "", "es": es.data or ""} for g, en, es in self.consent_fields()}
 
     def validate_name(self, field):
         name = (field.data or "").strip()
@@ -162,6 +169,21 @@ class AdministrationForm(FlaskForm):
                 continue
             self.parsed_custom[group] = items
         return ok
+
+
+def _consent_label(group: str, language: str) -> str:
+    # built when shown, so the group's name follows the reader's language
+    return (_("%(group)s: consent text (English)", group=group_label(group)) if language == "English"
+            else _("%(group)s: consent text (Spanish)", group=group_label(group)))
+
+
+# Each respondent group reads its own consent (assent) text, editable in English and Spanish.
+for _group in RESPONDENT_GROUPS:
+    setattr(AdministrationForm, f"consent_{_group}_en",
+            TextAreaField(LazyString(_consent_label, _group, "English")))
+    setattr(AdministrationForm, f"consent_{_group}_es",
+            TextAreaField(LazyString(_consent_label, _group, "Spanish")))
+del _group
 
 
 class ExtendForm(FlaskForm):

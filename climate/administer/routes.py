@@ -18,12 +18,13 @@ from ..jobs import MAX_ATTEMPTS, enqueue_scoring
 from ..labels import group_label
 from ..results import current_run
 from ..models import Administration, OpenLink, School
+from ..respond.consent import DEFAULT_CONSENT
 from .codes import (codes_csv, codes_sheet, get_or_create_open_link, open_link_url, public_base_url,
                     unused_code_counts, unused_codes)
 from .forms import (CUSTOM_FORMAT_HELP, MAX_CODES, AdministrationForm, CodesForm, ExtendForm, OpenLinkForm,
                     OptOutForm, format_custom_items)
 from .notice import NOTICE_GROUP, NOTICE_LANGUAGES, check_codes_allowed, codes_left, notice, record_opt_outs
-from .service import (DEFAULT_CONSENT, AdministrationError, create_administration, delete_administration,
+from .service import (AdministrationError, create_administration, delete_administration,
                       extend_close, has_answers, local, scoring_job, status_table)
 
 bp = Blueprint("administer", __name__, url_prefix="/administrations")
@@ -51,8 +52,8 @@ def new_administration():
     district = current_user.district
     form = AdministrationForm(district=district)
     if request.method == "GET":
-        form.consent_en.data = DEFAULT_CONSENT["en"]
-        form.consent_es.data = DEFAULT_CONSENT["es"]
+        for group, english, spanish in form.consent_fields():
+            english.data, spanish.data = DEFAULT_CONSENT[group]["en"], DEFAULT_CONSENT[group]["es"]
         form.groups.data = ["student"]
     problem = None
     if form.validate_on_submit():
@@ -61,7 +62,7 @@ def new_administration():
             administration = create_administration(
                 district, form.name.data, form.opens.data, form.closes.data, schools, form.groups.data,
                 sro_module=form.sro_module.data, custom_items=form.parsed_custom,
-                consent_text={"en": form.consent_en.data, "es": form.consent_es.data})
+                consent_text=form.consent_text)
         except AdministrationError as exc:
             db.session.rollback()
             problem = str(exc)

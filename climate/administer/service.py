@@ -18,18 +18,7 @@ from surveys.instruments import Instrument, InstrumentError, validate_custom_ite
 from .. import results
 from ..extensions import db
 from ..models import AccessCode, Administration, AdministrationGroup, District, Job, Response, School
-
-DEFAULT_CONSENT = {
-    "en": ("This survey asks what you think about your school. It is not a test: there are no right or "
-           "wrong answers. Your answers are private. We never ask your name, and nobody at your school "
-           "will see your own answers, only totals for groups of at least ten people. You can skip any "
-           "question, and you can stop at any time. Do you want to take the survey?"),
-    "es": ("Esta encuesta pregunta qué piensas de tu escuela. No es un examen: no hay respuestas correctas "
-           "ni incorrectas. Tus respuestas son privadas. Nunca preguntamos tu nombre, y nadie en tu escuela "
-           "verá tus respuestas, solo totales de grupos de al menos diez personas. Puedes saltar cualquier "
-           "pregunta y puedes parar cuando quieras. ¿Quieres responder la encuesta?"),
-}
-
+from ..respond.consent import consent_texts
 
 class AdministrationError(ValueError):
     """The administration cannot be made or changed that way; the message says why."""
@@ -61,8 +50,10 @@ def instruments() -> dict[str, Instrument]:
 def create_administration(district: District, name: str, opens_local: dt.datetime, closes_local: dt.datetime,
                           schools: Sequence[School], groups: Iterable[str], sro_module: bool = False,
                           custom_items: dict[str, list[dict]] | None = None,
-                          consent_text: dict[str, str] | None = None) -> Administration:
+                          consent_text: dict[str, dict[str, str]] | None = None) -> Administration:
     """Validate and add an administration (the caller commits). Dates are in the district's time zone.
+
+    consent_text: respondent group -> {"en", "es"}; a blank or missing text is the group's default.
 
     custom_items: respondent group -> list of {"text": {"en", "es"}, "options": [{"en", "es"}, ...]}."""
     name = (name or "").strip()
@@ -84,10 +75,7 @@ def create_administration(district: District, name: str, opens_local: dt.datetim
     unknown = [g for g in groups if g not in RESPONDENT_GROUPS]
     if unknown:
         problems.append(f"Unknown respondent group(s): {', '.join(unknown)}.")
-    consent = dict(DEFAULT_CONSENT)
-    for lang, text in (consent_text or {}).items():
-        if text and text.strip():
-            consent[lang] = text.strip()
+    consent = consent_texts([g for g in groups if g in RESPONDENT_GROUPS], consent_text)
     pinned = {}
     custom_items = custom_items or {}
     for group in groups:

@@ -76,8 +76,8 @@ COMMANDS.append(administration_cli)
               help="student, instructional_staff, noninstructional_staff or parent (repeat).")
 @click.option("--sro/--no-sro", default=False, help="Include the school resource officer module.")
 @click.option("--custom-items", type=click.Path(dir_okay=False), help="YAML: group -> list of {text: {en, es}, options: [{en, es}, ...]}.")
-@click.option("--consent-en", default=None, help="Consent text in English (default: the standard text).")
-@click.option("--consent-es", default=None, help="Consent text in Spanish (default: the standard text).")
+@click.option("--consent-en", default=None, help="Consent text in English for every group (default: each group's own).")
+@click.option("--consent-es", default=None, help="Consent text in Spanish for every group (default: each group's own).")
 @district_option("The district's name (default: the only district).", callback=only_district)
 def create_command(name, opens, closes, schools, groups, sro, custom_items, consent_en, consent_es, district):
     """Create an administration. Nothing is stored when any input is wrong."""
@@ -92,7 +92,8 @@ def create_command(name, opens, closes, schools, groups, sro, custom_items, cons
     try:
         administration = create_administration(district, name, opens_at, closes_at, list(schools), chosen_groups,
                                                sro_module=sro, custom_items=custom,
-                                               consent_text={"en": consent_en or "", "es": consent_es or ""})
+                                               consent_text={g: {"en": consent_en or "", "es": consent_es or ""}
+                                                             for g in chosen_groups})
     except AdministrationError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

@@ -36,7 +36,7 @@ class Administration(db.Model):
     opens_at: Mapped[dt.datetime] = mapped_column(DateTime)   # UTC
     closes_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
     sro_module: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_text: Mapped[dict] = mapped_column(JSON, default=dict)  # {"en": ..., "es": ...}
+    consent_text: Mapped[dict] = mapped_column(JSON, default=dict)  # {respondent group: {"en": ..., "es": ...}}
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     closed_processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import g, render_template, request, url_for
+from flask import g, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from ..extensions import db
 from ..labels import topic_label
@@ -64,12 +66,37 @@ def page_title(page, language: str) -> str:
             "background": _("About you")}[page.kind]
 
 
+# A question page around its items is the same for every respondent of a page model, language and
+# school: it is rendered once per process with these marks where the CSRF token and the items go.
+_CSRF_MARK, _ITEMS_MARK = "\x00csrf\x00", "\x00items\x00"
+_SKELETONS: dict[tuple, tuple[str, str, str]] = {}
+
+
 def render_page(model, page, answers: dict[str, int], problems=()):
-    """A question page: the items' cached fragments with the stored (or posted) choices checked.
-    It needs no form object: the CSRF token is the template's `csrf_token()`."""
+    """A question page: the items' cached fragments with the stored (or posted) choices checked,
+    inside the page's cached skeleton. It needs no form object: the CSRF token is generated for
+    the session as the template's `csrf_token()` would. A page shown again with problems (rare)
+    is rendered in full."""
     language = lang()
     items = [item.html(language, n, item.chosen(answers.get(item.id)), item.id in problems)
              for n, item in enumerate(page.items, start=1)]
-    return render("respond/page.html", form_id="page-form", page=page, total=model.total, items=items,
-                  heading=page_title(page, language), problems=problems,
-                  lang_target=url_for("respond.page", number=page.number))
+
+    def full(**extra):
+        return render("respond/page.html", form_id="page-form", page=page, total=model.total, items=items,
+                      heading=page_title(page, language), problems=problems,
+                      lang_target=url_for("respond.page", number=page.number), **extra)
+
+    if problems or "_flashes" in session:
+        return full()
+    key = (model, page.number, language, g.get("school_name"))
+    skeleton = _SKELETONS.get(key)
+    if skeleton is None:
+        items = [Markup(_ITEMS_MARK)]
+        html, _status = full(csrf_token=lambda: _CSRF_MARK)
+        head, rest = html.split(_CSRF_MARK)
+        middle, tail = rest.split(_ITEMS_MARK)
+        skeleton = _SKELETONS[key] = (head, middle, tail)
+        items = [item.html(language, n, item.chosen(answers.get(item.id)))
+                 for n, item in enumerate(page.items, start=1)]
+    head, middle, tail = skeleton
+    return "".join((head, generate_csrf(), middle, "\n  ".join(items), tail)), 200

@@ -3,9 +3,14 @@ value sent twice, a value off the scale, text); the routes answer such a post wi
 nothing."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, Length, StopValidation, ValidationError
 
 from surveys.instruments import BackgroundItem, Page
@@ -15,7 +20,22 @@ FORM_KEYS = ("csrf_token", "action")
 ACTIONS = ("next", "back", "review", "leave", "lang-en", "lang-es")
 
 
-class CodeForm(FlaskForm):
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class RespondentForm(FlaskForm):
+    """A form of the respondent pages. WTForms' own messages come from its catalogue loaded once
+    per process and language (Flask-WTF loads it from disk on every request that builds a form,
+    a good part of a page save's Python)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _wtforms_translations(str(get_locale() or "en"))
+
+
+class CodeForm(RespondentForm):
     code = StringField(validators=[Length(max=40)])
 
 
@@ -27,18 +47,18 @@ class OneValueField(StringField):
             raise StopValidation("Send exactly one value.")
 
 
-class OpenLinkForm(FlaskForm):
+class OpenLinkForm(RespondentForm):
     """An open link opened again in a browser that started a survey from it: go on with that
     one, or start a new one for someone else."""
     choice = OneValueField(validators=[AnyOf(("continue", "new"))])
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(RespondentForm):
     """Yes starts the response, No opts the code out: one of the two buttons."""
     choice = OneValueField(validators=[AnyOf(("yes", "no"))])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(RespondentForm):
     """The review page's Submit button: nothing else may be sent with it."""
 
     def validate(self, extra_validators=None) -> bool:
@@ -77,7 +97,7 @@ class AnswerField(Field):
             raise ValidationError("This combination of choices cannot be stored.")
 
 
-class PageForm(FlaskForm):
+class PageForm(RespondentForm):
     """One page of questions: an AnswerField per item (named by the item id) and the button
     pressed. Build it with `page_form(page)`."""
     action = StringField(default="next")

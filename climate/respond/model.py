@@ -112,6 +112,27 @@ def build_model(instrument: Instrument, custom: tuple[CustomItem, ...], sro_modu
 _MODELS: dict[tuple, SurveyModel] = {}
 
 
+@dataclass(frozen=True, eq=False)
+class Pinned:
+    """What an administration group's respondents answer, as last read from the database by this
+    process: the page model and the pinned snapshot it was built from (version, custom items,
+    SRO flag), so a save can check in SQL that it is still the pinned one."""
+    administration_id: int
+    group: str
+    version: str
+    custom_items: list | None
+    sro_module: bool
+    model: SurveyModel
+
+
+_PINNED: dict[tuple[int, str], Pinned] = {}
+
+
+def pinned(administration_id: int | None, group: str | None) -> Pinned | None:
+    """The last page model this process built or used for an administration group, if any."""
+    return _PINNED.get((administration_id, group))
+
+
 def survey_model(administration_id: int, group: str, version: str, custom_items: list | None,
                  sro_module: bool) -> SurveyModel:
     """The page model of an administration group's pinned questionnaire, built once per process.
@@ -127,4 +148,8 @@ def survey_model(administration_id: int, group: str, version: str, custom_items:
         instrument = Instrument.from_dict(snapshot, source=f"administration {administration_id}")
         custom = validate_custom_items([{"text": c["text"], "options": c["options"]} for c in custom_items or []])
         model = _MODELS[key] = build_model(instrument, custom, sro_module)
+    known = _PINNED.get((administration_id, group))
+    if known is None or known.model is not model or known.custom_items != custom_items:
+        _PINNED[(administration_id, group)] = Pinned(administration_id, group, version, custom_items,
+                                                     bool(sro_module), model)
     return model

@@ -5,11 +5,16 @@ The survey pages are the hot path (thousands of respondents at once on a small s
 use SQLAlchemy Core, and a fixed, small number of statements:
 
 * a page view or the review page: one SELECT of the respondent's state and answers (`state`);
-* a page save: one conditional ``UPDATE response ... RETURNING`` (`lock_for_save`) that is the
-  guard (the response still in progress, its administration open) and returns what is needed to
-  build the page, then one statement writing the page (`store_page`: on PostgreSQL the DELETE of
-  the page's blank items runs in a CTE of the ``INSERT ... ON CONFLICT DO UPDATE``; SQLite has
-  no DML in CTEs, so it sends the two separately);
+* a page save on PostgreSQL: one statement on an autocommit connection (`save_pinned`), when
+  this process knows the administration group's pinned questionnaire (`model.pinned`): the guard
+  UPDATE (the response still in progress, its administration open, its pinned questionnaire the
+  one the form was checked against), the DELETE of the page's blank items and the upsert of its
+  answers are CTEs of one statement, one round trip with no BEGIN or COMMIT;
+* otherwise (SQLite, or the first save of a group in a process): one conditional ``UPDATE
+  response ... RETURNING`` (`lock_for_save`) that is the guard and returns what is needed to
+  build the page, then the page's write (`store_page`: on PostgreSQL the DELETE of the blanks
+  runs in a CTE of the ``INSERT ... ON CONFLICT DO UPDATE``; SQLite has no DML in CTEs, so it
+  sends the two separately);
 * the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
@@ -40,7 +45,7 @@ from surveys.instruments import Page
 from ..codes import normalise_code
 from ..extensions import db
 from ..models import AccessCode, Administration, AdministrationGroup, Answer, Response, School, utcnow
-from .model import SurveyModel, survey_model
+from .model import Pinned, SurveyModel, pinned, survey_model
 
 USABLE_CODE_STATUSES = ("issued", "started")
 
@@ -130,9 +135,9 @@ def _state_by_id(with_answers: bool):
     return _BY_ID[key]
 
 
-def _reader():
-    """The app's engine in autocommit mode, for the hot path's single reads: no BEGIN and no
-    ROLLBACK round trips around one SELECT."""
+def _autocommit():
+    """The app's engine in autocommit mode, for the hot path's single statements: no BEGIN and
+    no COMMIT or ROLLBACK round trips around one statement (which is its own transaction)."""
     engine = db.engine
     reader = _READERS.get(engine)
     if reader is None:
@@ -155,7 +160,7 @@ def state(code_id: int, with_answers: bool = True) -> State | None:
     params = {"code_id": code_id}
     if db.session().in_transaction():
         return _to_state(db.session.execute(_state_by_id(with_answers), params).first())
-    with _reader().connect() as conn:
+    with _autocommit().connect() as conn:
         return _to_state(conn.execute(_state_by_id(with_answers), params).first())
 
 
@@ -295,6 +300,54 @@ def store_page(response_id: int, page: Page, answers: dict[str, int]) -> None:
         if answers:
             db.session.execute(_SQLITE_UPSERT, {"response_id": response_id, "answers": values})
     db.session.commit()
+
+
+# The whole save in one statement (PostgreSQL): the guard UPDATE matches only a response of this
+# code still in progress, in an open administration whose group's pinned questionnaire is the one
+# the posted form was checked against; the DELETE of the blank items and the upsert of the answers
+# write only for the response the guard took. All CTEs see one snapshot; the DELETE and the INSERT
+# touch different items (blank or answered), and the guard's row lock orders this save with a
+# submit or another save of the same response, as in the two-statement save.
+_PG_SAVE = text(
+    "WITH guard AS ("
+    " UPDATE response SET language = :language"
+    " WHERE id = :response_id AND access_code_id = :code_id AND status = 'in_progress'"
+    " AND EXISTS (SELECT 1 FROM administration a JOIN administration_group g"
+    " ON g.administration_id = a.id AND g.respondent_group = response.respondent_group"
+    " WHERE a.id = response.administration_id AND a.opens_at <= :now AND a.closes_at > :now"
+    " AND a.sro_module = :sro_module AND g.instrument_version = :version"
+    " AND CAST(g.custom_items AS jsonb) IS NOT DISTINCT FROM CAST(:custom_items AS jsonb))"
+    " RETURNING id),"
+    " gone AS (DELETE FROM answer WHERE response_id IN (SELECT id FROM guard)"
+    " AND item_id = ANY(CAST(:blank AS varchar[]))),"
+    " put AS (INSERT INTO answer (response_id, item_id, value)"
+    " SELECT guard.id, key, CAST(value AS integer) FROM guard, json_each_text(CAST(:answers AS json))"
+    " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value)"
+    " SELECT count(*) FROM guard")
+
+
+def save_pinned(code_id: int, response_id: int, language: str, known: Pinned, page: Page,
+                answers: dict[str, int], now: dt.datetime | None = None) -> bool:
+    """Save one page in one statement on its own autocommit connection (PostgreSQL). False, with
+    nothing written, when the response is no longer in progress, the administration closed, or
+    the group's pinned questionnaire is not `known` any more: the caller then saves the two-step
+    way (`lock_for_save`, `store_page`), which tells these apart."""
+    page_ids = [it.id for it in page.items]
+    if any(k not in page_ids for k in answers):
+        raise Tampered("answer for an item that is not on this page")
+    params = {"response_id": response_id, "code_id": code_id, "language": language, "now": now or utcnow(),
+              "sro_module": known.sro_module, "version": known.version,
+              "custom_items": None if known.custom_items is None else json.dumps(known.custom_items),
+              "blank": [i for i in page_ids if i not in answers],
+              "answers": json.dumps({k: int(v) for k, v in answers.items()})}
+    with _autocommit().connect() as conn:
+        return conn.execute(_PG_SAVE, params).scalar_one() == 1
+
+
+def pinned_for_save(administration_id: int | None, group: str | None) -> Pinned | None:
+    """The pinned questionnaire a one-statement save can check against, or None (SQLite, or a
+    group this process has not read yet)."""
+    return pinned(administration_id, group) if _dialect() == "postgresql" else None
 
 
 def save_page(code_id: int, response_id: int, page_number: int, answers: dict[str, int],

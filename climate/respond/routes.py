@@ -30,10 +30,11 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from ..codes import normalise_code
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..models import AccessCode, Administration
 from .. import throttle
 from . import progress as svc
+from .consent import consent_for
 from .display import (LANGUAGES, already_submitted, closed_message, lang, message, page_title, render, render_page,
                       unusable_message)
 from .forms import CodeForm, ConsentForm, SubmitForm
@@ -41,7 +42,8 @@ from .forms import CodeForm, ConsentForm, SubmitForm
 bp = Blueprint("respond", __name__)
 
 OPEN_LINK_COOKIE = "climate_open_{}"
-SURVEY_KEY = "respond"          # {"c": access code id, "r": response id, "d": code digest, "l": open link id}
+SURVEY_KEY = "respond"  # {"c": access code id, "r": response id, "d": code digest, "a": administration id,
+#                         "g": respondent group, "l": open link id}
 SUBMITTED_KEY = "respond_submitted"  # access code ids this browser submitted (the last five)
 LEFT_KEY = "respond_left"       # set by "Save and leave" for the code form's note
 
@@ -53,6 +55,11 @@ def remember_language():
     if chosen in LANGUAGES and session.get("lang") != chosen:
         session["lang"] = chosen
     refresh()  # the locale is cached on `g`, which outlives a request when an app context is reused
+    # Respondent pages never show a staff account. Without this, Flask-Login's template context
+    # loads the user on every page, and its "strong" session protection, finding a session with
+    # no sign-in in it, marks the session changed: each page then re-signed the session cookie and
+    # sent a remember-me cookie deletion.
+    g._login_user = login_manager.anonymous_user()
 
 
 # --- errors: friendly, in the respondent's language -------------------------------------------
@@ -124,7 +131,7 @@ def _session_digest(code: str) -> str:
 
 def _begin(st: svc.State, digest: str, link_id: int | None = None) -> None:
     """The survey now belongs to this visit (replacing any other survey of this browser)."""
-    held = {"c": st.code_id, "r": st.response_id, "d": digest}
+    held = {"c": st.code_id, "r": st.response_id, "d": digest, "a": st.administration_id, "g": st.respondent_group}
     if link_id is not None:
         held["l"] = link_id
     session[SURVEY_KEY] = held
@@ -228,7 +235,8 @@ def open_code(code):
 
 @bp.route("/s/consent", methods=["GET", "POST"])
 def consent():
-    """Consent/assent before any question. Yes starts the response; No opts the code out."""
+    """Consent/assent before any question, in the respondent group's own text. Yes starts the
+    response; No opts the code out."""
     st, shown = _current()
     if st is None:
         return shown
@@ -245,9 +253,9 @@ def consent():
                 return unusable_message()
             session[SURVEY_KEY] = {**session[SURVEY_KEY], "r": st.response_id}
         return redirect(url_for("respond.page", number=1))
-    texts = db.session.scalar(select(Administration.consent_text).where(Administration.id == st.administration_id)) or {}
+    texts = db.session.scalar(select(Administration.consent_text).where(Administration.id == st.administration_id))
     title = st.model.instrument.title
-    return render("respond/consent.html", form=form, consent_text=texts.get(lang()) or texts.get("en") or "",
+    return render("respond/consent.html", form=form, consent_text=consent_for(texts, st.respondent_group, lang()),
                   title=title.get(lang()) or title.get("en"))
 
 
@@ -277,8 +285,9 @@ def _posted_language() -> str:
 def page(number):
     """One page of questions. POST replaces the page's stored answers, then moves on.
 
-    A view is one statement (`svc.state`); a save is the guard UPDATE (`svc.lock_for_save`) and
-    the page's upsert (`svc.store_page`), with no read after the commit."""
+    A view is one statement (`svc.state`); a save is one statement on PostgreSQL
+    (`svc.save_pinned`), else the guard UPDATE (`svc.lock_for_save`) and the page's write
+    (`svc.store_page`); nothing is read after it."""
     if request.method == "GET":
         st, shown = _consented(with_answers=True)
         if st is None:
@@ -291,7 +300,14 @@ def page(number):
         return _current(saving=True)[1]
     if not held.get("r"):
         abort(400, _("Please answer the first question about taking part before the survey questions."))
-    model = svc.lock_for_save(held["c"], held["r"], _posted_language())
+    return _save(number, held, svc.pinned_for_save(held.get("a"), held.get("g")))
+
+
+def _save(number: str, held: dict, known):
+    """Save the posted page: in one statement when this process knows the group's pinned
+    questionnaire (`known`), else (or when that statement wrote nothing) the guard UPDATE first."""
+    language = _posted_language()
+    model = known.model if known is not None else svc.lock_for_save(held["c"], held["r"], language)
     if model is None:
         st, shown = _current(saving=True)
         return shown if st is None else unusable_message()
@@ -312,7 +328,10 @@ def page(number):
             return shown
         posted = answers | {field.name: field.data for field in form.answer_fields() if field.name in problems}
         return render_page(model, page, posted, problems=problems)
-    svc.store_page(held["r"], page.page, answers)
+    if known is None:
+        svc.store_page(held["r"], page.page, answers)
+    elif not svc.save_pinned(held["c"], held["r"], language, known, page.page, answers):
+        return _save(number, held, None)  # nothing was written: the two-step save says why
     action, switch_to = form.action.data, form.switch_to
     if action == "leave":
         return _leave(held)

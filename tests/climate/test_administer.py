@@ -43,7 +43,8 @@ def test_staff_create_an_administration_in_the_web_ui(client, auth, world):
     assert admin.sro_module is True
     assert admin.opens_at == dt.datetime(2026, 9, 1, 13, 0)  # Chicago, UTC-5 in September
     assert admin.group("student").custom_items[0]["text"] == {"en": "Do you ride the bus?", "es": "¿Vas en autobús?"}
-    assert admin.consent_text["en"].startswith("This survey asks")
+    assert admin.consent_text["parent"]["en"].startswith("This survey asks what you think about your child's school")
+    assert set(admin.consent_text) == {"student", "parent"}
     detail = client.get(response.headers["Location"])
     assert b"Fall 2026" in detail.data and b"Nobody has answered yet" in detail.data
     listing = client.get("/administrations")
@@ -121,7 +122,7 @@ def test_cli_create(runner, world, tmp_path):
     assert {g.respondent_group for g in admin.groups} == {"student", "instructional_staff"}
     assert admin.opens_at == dt.datetime(2026, 3, 2, 14, 0)        # CST, UTC-6
     assert admin.closes_at == dt.datetime(2026, 3, 28, 4, 59)      # 23:59 CDT, UTC-5
-    assert admin.sro_module and admin.consent_text["en"] == "Say yes or no."
+    assert admin.sro_module and admin.consent_text["instructional_staff"]["en"] == "Say yes or no."
     assert admin.group("student").custom_items[0]["options"][0] == {"en": "Yes", "es": "Sí"}
 
 

@@ -26,6 +26,28 @@ def test_help_lists_flask_and_our_commands(tmp_path):
         assert command in result.stdout
 
 
+@pytest.mark.parametrize("args", [("--help",), ("status", "--help"), ("status", "1", "--help"),
+                                  ("administration", "create", "--help"), ("db", "upgrade", "--help"),
+                                  ("demo", "--help")])
+def test_help_in_a_fresh_instance_creates_no_database(tmp_path, args):
+    result = climate(*args, instance=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert not (tmp_path / "climate.sqlite").exists()
+    assert "alembic" not in result.stderr
+
+
+def test_a_command_creates_the_embedded_database_when_it_runs_without_alembic_info_lines(tmp_path):
+    """The first real command builds the database from the migrations, quietly; so does the demo."""
+    first = climate("administration", "list", instance=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "climate.sqlite").exists()
+    demo = climate("demo", "--no-serve", instance=tmp_path / "demo")
+    assert demo.returncode == 0, demo.stderr
+    for result in (first, demo):
+        assert "INFO  [alembic" not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("url, message", [
     ("definitely not a url", "is not a database URL"),
     ("mysql://user:pw@localhost/db", "runs on SQLite or PostgreSQL"),

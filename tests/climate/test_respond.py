@@ -1,6 +1,7 @@
 """The respondent pages as a respondent meets them: code entry, consent, pages, review, submit,
 languages, open links and the friendly refusals."""
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -102,6 +103,78 @@ def test_a_typed_code_opens_the_consent_page(client, administration, world, issu
     assert "Yes, start the survey" in page.text and "No, I do not want to take it" in page.text
     # Nothing is stored before consent.
     assert response_row(code) is None
+
+
+@pytest.mark.parametrize("group, lang, own, not_shown", [
+    ("student", "en", "It is not a test", "your child"),
+    ("student", "es", "¿Quieres responder la encuesta?", "usted"),
+    ("parent", "en", "what you think about your child", "It is not a test"),
+    ("parent", "es", "la escuela de su hijo o hija", "No es un examen"),
+    ("instructional_staff", "en", "as a place to learn and to work", "It is not a test"),
+    ("instructional_staff", "es", "¿Desea responder la encuesta?", "No es un examen"),
+])
+def test_each_respondent_group_reads_its_own_consent_text(client, administration, world, issue, group, lang, own,
+                                                          not_shown):
+    code = issue(administration, world.school_a, group)[0]
+    enter(client, code)
+    page = client.get(f"/s/consent?lang={lang}")
+    assert page.status_code == 200
+    assert own in page.text and not_shown not in page.text
+
+
+def test_a_coordinators_consent_text_for_one_group_reaches_only_that_group(client, auth, world, issue):
+    """The administration form has each group's text, filled with its default; an edited parent
+    text is what parents read, in both languages, and students keep theirs."""
+    auth.sign_in("staff1@d1.example")
+    form = client.get("/administrations/new").text
+    assert "It is not a test" in form and "la escuela de su hijo o hija" in form
+    created = client.post("/administrations/new", data={
+        "name": "Consent per group", "opens": "2026-01-01T08:00", "closes": "2030-12-31T17:00",
+        "schools": [str(world.school_a.id)], "groups": ["student", "parent"],
+        "consent_parent_en": "Dear families, say yes or no.", "consent_parent_es": "Familias: sí o no.",
+        "consent_student_en": "", "consent_student_es": ""})
+    assert created.status_code == 302
+    auth.sign_out()
+    administration = db.session.scalar(select(Administration).where(Administration.name == "Consent per group"))
+    parent, student = issue(administration, world.school_a, "parent")[0], issue(administration, world.school_a)[0]
+    enter(client, parent)
+    assert "Dear families, say yes or no." in client.get("/s/consent").text
+    assert "Familias: sí o no." in client.get("/s/consent?lang=es").text
+    enter(client, student)
+    page = client.get("/s/consent?lang=en").text
+    assert "Dear families" not in page and "It is not a test" in page
+
+
+def test_the_migration_keeps_an_administrations_one_consent_text_for_students(tmp_path):
+    """0011: an administration made before consent texts per group keeps its text for students;
+    the other groups read their own default."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from climate.respond.consent import DEFAULT_CONSENT, consent_for
+    from tests.conftest import make_app
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        flask_migrate.upgrade(directory=directory, revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO district (id, name, timezone, created_at) VALUES (1, 'D', 'America/Chicago', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO administration (id, district_id, name, opens_at, closes_at, sro_module, consent_text,"
+                " created_at) VALUES (1, 1, 'Old', '2026-01-01', '2026-02-01', 0, :old, '2026-01-01')"),
+                {"old": '{"en": "Our own words.", "es": "Nuestras palabras."}'})
+        flask_migrate.upgrade(directory=directory)
+        stored = db.session.scalar(select(Administration.consent_text).where(Administration.id == 1))
+        assert stored == {"student": {"en": "Our own words.", "es": "Nuestras palabras."}}
+        assert consent_for(stored, "student", "es") == "Nuestras palabras."
+        assert consent_for(stored, "parent", "en") == DEFAULT_CONSENT["parent"]["en"]
+        flask_migrate.downgrade(directory=directory, revision="0010")
+        with db.engine.connect() as conn:
+            old = conn.execute(text("SELECT consent_text FROM administration WHERE id = 1")).scalar()
+        assert json.loads(old) == {"en": "Our own words.", "es": "Nuestras palabras."}
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _make_unusable_codes(administration, world, issue, client):
