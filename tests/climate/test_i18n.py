@@ -144,7 +144,7 @@ def test_district_staff_read_administration_exports_and_error_pages_in_spanish(c
         f"/administrations/{admin_id}": ["Códigos de acceso", "Enlaces abiertos", "Extender la fecha de cierre",
                                         "Aviso a las familias y exclusiones", "Volver a calificar", "Cuántos códigos"],
         "/administrations/new": ["Crear una administración", "Grupos de encuestados", "Estudiantes",
-                                 "Texto de consentimiento (español)"],
+                                 "Estudiantes: texto de consentimiento (español)"],
         f"/exports/administrations/{admin_id}": ["Exportaciones e importaciones", "Archivos de respuestas",
                                                  "Resultados por grupo", "Archivo CSV"],
         "/district/schools": ["Escuelas de District One", "Agregar una escuela", "Secundaria (middle school)"],
