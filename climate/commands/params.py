@@ -58,7 +58,7 @@ class AdministrationParam(click.ParamType):
         if district is not None:
             query = query.where(Administration.district_id == district.id)
         if text.isdigit():
-            query = query.where(Administration.id == int(text))
+            query = query.where(Administration.id == _as_id(text))
         else:
             query = query.where(func.lower(Administration.name) == text.lower())
         found = db.session.scalars(query).all()
@@ -69,6 +69,12 @@ class AdministrationParam(click.ParamType):
             raise click.ClickException(f"Several districts have an administration named {value!r}; give its id "
                                        "instead.")
         return found[0]
+
+
+def _as_id(text: str) -> int | None:
+    """The row id a text names, None when it cannot be one (PostgreSQL's integer stops at 2**31 - 1,
+    and a 12-digit NCES id is all digits too)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31 else None
 
 
 def administration_argument():
@@ -89,7 +95,7 @@ class SchoolParam(click.ParamType):
         params = ctx.params if ctx else {}
         district = params.get("district") or getattr(params.get("administration"), "district", None)
         query = select(School).where((func.lower(School.name) == text.lower()) | (School.nces_id == text)
-                                     | (School.id == (int(text) if text.isdigit() else None)))
+                                     | (School.id == _as_id(text)))
         if district is not None:
             query = query.where(School.district_id == district.id)
         found = db.session.scalars(query).all()
