@@ -280,6 +280,8 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             for r in range(S + 1):
                 if 0 < b.counts[r, K, 0] < N:
                     sets.append((b.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+        if b.var is not None and S > 1:
+            sets += _tie_sets(b, decision, a_r, a_k, n_am, N)
         for li in range(1, len(layers)):
             new = (atoms[:, 2] >> li) & 1 == 0
             for r, k in cells:
@@ -305,7 +307,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             for j in range(m):
                 v = var_id[sel, j]
                 v = v[v >= 0]
-                if v.size == 0:
+                if v.size == 0 or (what in TIE_SETS and n_am[sel, j].sum() >= N):
                     continue
                 n_sets += 1
                 c = np.zeros(nvar)
@@ -341,6 +343,36 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             if _pinned(low, high, need, counted):
                 failures.append(Failure(key, name, float(low), float(high), what))
     return AuditResult(failures, n_sets, n_lps, ranges)
+
+
+TIE_SETS = ("district tie", "rest of a partition")
+
+
+def _tie_sets(b, decision: Decision, a_r, a_k, n_am, N) -> list:
+    """What a district column that breaks the partition rule (``decide(audited_ties=True)``) lets a
+    reader subtract, as protected sets [(key, atom mask, what)]: the column's hidden school cells
+    together (district cell - shown school cells), and, beside a school cell that the column gives
+    alone, the rest of that school's hidden categories with its remainder (school total - shown
+    categories - that cell).  Each is checked in the measures where it holds fewer than N."""
+    S, K = len(b.schools), len(b.values)
+    hid = np.array([[decision.is_hidden(b.key(r, k)) and b.counts[r, k, 0] > 0 for k in range(K)]
+                    for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+    total_shown = np.array([not decision.is_hidden(b.key(r, K + 1)) for r in range(S)])
+    out, given = [], np.zeros((S, K), dtype=bool)
+    for k in range(K):
+        rs = np.flatnonzero(hid[:S, k])
+        if hid[S, k] or rs.size == 0:
+            continue
+        given[rs[0], k] = rs.size == 1
+        out.append((b.key(S, k), np.isin(a_r, rs) & (a_k == k), "district tie"))
+    for r in np.flatnonzero(given.any(1)):
+        if not total_shown[r]:
+            continue
+        rest = hid[r] & ~given[r]
+        sel = (a_r == r) & (np.isin(a_k, np.flatnonzero(rest)) | (a_k == K))
+        if sel.any():
+            out.append((b.key(r, K), sel, "rest of a partition"))
+    return out
 
 
 def _families(m, linked) -> np.ndarray:

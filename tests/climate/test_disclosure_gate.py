@@ -123,3 +123,22 @@ def test_an_unpublished_rescore_is_explained_on_the_administration_page(scored, 
     html = client.get(f"/administrations/{admin_id}").get_data(as_text=True)
     assert f"Scoring run {run2_id} was not published." in html
     assert "The reports keep showing results revision 1." in html
+
+
+def test_the_gate_uses_the_settings_the_policy_tests_run_with():
+    """tests/surveys/test_disclosure.py's random districts run with APP: the app's own settings."""
+    import sys
+    from pathlib import Path
+
+    from climate import disclosure
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "surveys"))
+    from test_disclosure import APP
+    assert APP == {"remainder_complements": disclosure.REMAINDER_COMPLEMENTS,
+                   "audited_ties": disclosure.AUDITED_TIES}
+
+
+def test_a_question_no_cell_is_reported_by_has_no_partition(scored):
+    """Parents have no scale scores and their items are reported per school: their grade question
+    shows nothing, so none of its categories is hidden (or withheld from the shareable file)."""
+    _, run = scored
+    assert not [row for row in run.hidden_cells if row[0] == "parent" and row[2] is not None]
