@@ -16,7 +16,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
             count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
             width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
             time_limit: float = 10.0, remainders: bool = True, remainder_complements: bool = False,
-            audited_ties: bool = False, decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0):
+            audited_ties: bool = False, combine: bool = True, decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0):
     """Decide, audit, and feed what the audit could work out back into the decision until it passes.
 
     The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
@@ -27,7 +27,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
     solved again: the integer program takes the smallest cell of the cut, a category of 2N or more
     only where no other works.  A remainder pinned by the audit is protected this way (the rule of
     ``decide`` gives it no complement).  Cells hidden in an earlier revision stay hidden.
-    count_measures, exclusive, previous, width, score_range, decimals, pct_decimals as for ``audit``;
+    count_measures, exclusive, previous, width, score_range, decimals, pct_decimals, combine as for ``audit``;
     remainders, remainder_complements, audited_ties as for ``decide``; the last revision's counts are taken from
     ``previous[-1]``.  Returns (Decision, AuditResult), the Decision's ``audit_cuts`` listing the
     (key, what) of the sets the audit made it hide more for; a result that is not ``ok`` after
@@ -41,7 +41,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
                           remainder_complements=remainder_complements, audited_ties=audited_ties)
         result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
                        exclusive=exclusive, previous=previous, width=width, score_range=score_range,
-                       decimals=decimals, pct_decimals=pct_decimals)
+                       decimals=decimals, pct_decimals=pct_decimals, combine=combine)
         decision.audit_cuts = list(why)
         if result.ok:
             break

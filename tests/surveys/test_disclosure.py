@@ -369,3 +369,30 @@ def test_a_column_giving_a_complement_alone_protects_the_rest_of_its_partition()
     # shown White and total: the audit finds it and protect hides school 3's cells of each column
     assert {k[3] for k, what in decision.audit_cuts if what == "district tie"} == {"Asian", "Black"}
     assert decision.is_hidden((G, 3, "race", "Asian")) and decision.is_hidden((G, 3, "race", "Black"))
+
+
+def test_the_audit_crosses_two_background_questions():
+    """Grade 6 (7 girls) is hidden with grade 7 (12 boys) as its complement; grade 8 is 100 girls.
+    The sex table shows Male (12): exactly grade 7, so a reader crossing the two tables gets grade 7
+    and then grade 6 by subtraction.  Neither table alone gives it; the combined program does."""
+    grade = np.array(["6"] * 7 + ["7"] * 12 + ["8"] * 100, dtype=object)
+    sex = np.where(grade == "7", "M", "F").astype(object)
+    n = len(grade)
+    x = np.clip(scores_with_domain(np.random.default_rng(8), n), 100, 500)
+    facts = Facts.build(np.full(n, 3), G, {"grade": grade, "sex": sex}, ["t1", "t2", "d"], np.ones((n, 3), bool))
+    doms = {"d": ["t1", "t2"]}
+    decision = decide(facts)
+    assert decision.is_hidden((G, 3, "grade", "6")) and decision.is_hidden((G, 3, "grade", "7"))
+    assert not decision.is_hidden((G, 3, "sex", "M"))
+    six = (G, 3, "grade", "6")
+    alone = audit(facts, x, decision, domains=doms, decimals=None, combine=False)
+    assert alone.ok
+    crossed = audit(facts, x, decision, domains=doms, decimals=None)
+    hit = [f for f in crossed.failures if f.key == six and f.measure == "t1"]
+    assert hit and hit[0].low == pytest.approx(x[grade == "6", 0].mean()) == pytest.approx(hit[0].high)
+    # with the published whole points the crossed range stays wider than 10 points
+    spans = audit(facts, x, decision, domains=doms, spans=True)
+    assert spans.ok and all(hi - lo >= 10 for (k, _, _), (lo, hi) in spans.ranges.items() if k == six)
+    # with exact sums protect hides one more category, and the crossed audit then passes
+    fixed, result = protect(facts, x, domains=doms, decimals=None)
+    assert result.ok and (fixed.is_hidden((G, 3, "grade", "8")) or fixed.is_hidden((G, 3, "sex", "M")))
