@@ -142,3 +142,29 @@ def test_a_question_no_cell_is_reported_by_has_no_partition(scored):
     shows nothing, so none of its categories is hidden (or withheld from the shareable file)."""
     _, run = scored
     assert not [row for row in run.hidden_cells if row[0] == "parent" and row[2] is not None]
+
+
+def test_the_comparison_shows_the_chosen_revision_and_each_hidden_cells_own_label(scored, world, client, auth):
+    """After a one-response import, revision 2 hides school A's changed student cells with the revision
+    label on the comparison page and in its CSV; ?revision=1 shows them as first published."""
+    administration, run1 = scored
+    first = {c["measure"]: c for c in results.cells(run1, school_id=world.school_a.id, group="student",
+                                                    measure_kind="topic")}
+    simulate_administration(administration, {(world.school_a.id, "student"): 1}, seed=99)
+    score_administration(administration)
+    auth.sign_in("staff1@d1.example")
+    html = client.get("/reports/comparison").get_data(as_text=True)
+    assert "Results revision 2, published" in html
+    row = re.search(rf'<tr data-school="{world.school_a.id}">.*?</tr>', html, re.S).group(0)
+    assert "changed by fewer than" in row and not re.search(r">\s*\d{3}\s*<", row)
+    assert "suppressed" not in re.sub(r'class="[^"]*"', "", row)
+    old = client.get("/reports/comparison?revision=1").get_data(as_text=True)
+    assert "Results revision 1, published" in old
+    row1 = re.search(rf'<tr data-school="{world.school_a.id}">.*?</tr>', old, re.S).group(0)
+    assert all(f">{c['mean']:.0f}" in row1.replace("<strong>", "") for c in first.values() if not c["suppressed"])
+    csv1 = client.get("/reports/comparison.csv?revision=1")
+    assert "-r1-" in csv1.headers["Content-Disposition"]
+    csv2 = client.get("/reports/comparison.csv").get_data(as_text=True)
+    line = next(l for l in csv2.splitlines() if l.startswith(world.school_a.name))
+    assert "changed by fewer than" in line
+    assert client.get("/reports/comparison?revision=9").status_code == 404
