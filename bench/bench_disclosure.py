@@ -122,38 +122,42 @@ def suppression(dec):
     return dec.covered() / max(small, 1), big[0], big[1], small
 
 
+APP = {"remainder_complements": True, "audited_ties": True}  # climate.disclosure's settings
+
+
 def report(name, facts, x, quasi):
     doms = {"d": ["t1", "t2"]}
     base, _ = timed(lambda: baseline_counts(facts), 5)
-    t_dec, dec0 = timed(lambda: decide(facts, N))
-    t_aud, res0 = timed(lambda: audit(facts, x, dec0, domains=doms))
-    t_pro, (dec, res) = timed(lambda: protect(facts, x, N, domains=doms))
-    ratio, big_school, big_district, small = suppression(dec)
-    rems = sum(1 for k, c in dec.counts.items() if k[3] == REMAINDER and k[1] is not None and 0 < c[0] < N)
     schools = len(set(facts.school_ids.tolist()))
     print(f"\n== {name}: {schools} schools, {len(x):,} students")
-    print(f"over-suppression ratio   {ratio:.2f}   ({dec.covered():,} covered / {small:,} in cells "
-          f"with fewer than {N}; target <= 1.5)")
-    print(f"hidden cells of 2N+      {big_school} at schools, {big_district} district cells (target 0 on the demo)")
-    print(f"audit (decide alone)     {'passes' if res0.ok else f'{len(res0.failures)} failures'};  "
-          f"after protect: {'passes' if res.ok else res.message()}")
-    cut_rem = sum(1 for _, what in dec.audit_cuts if what == "remainder")
-    print(f"cuts the audit added     {len(dec.audit_cuts)} ({cut_rem} for a remainder pinned by the rounded means; "
-          f"{rems} school remainders of 1..N-1)")
-    t_rc, (loose, res_rc) = timed(lambda: protect(facts, x, N, domains=doms, remainder_complements=True))
-    ratio_rc, big_rc, big_rc_d, _ = suppression(loose)
-    print(f"remainder_complements:   over-suppression {ratio_rc:.2f}, hidden cells of 2N+ {big_rc} at schools, "
-          f"{big_rc_d} district; audit {'passes' if res_rc.ok else res_rc.message()}")
     print(f"baseline (cell counts)   {base * 1e3:8.2f} ms")
-    for what, t in (("decide", t_dec), ("audit", t_aud), ("protect", t_pro)):
-        print(f"{what:<24} {t * 1e3:8.1f} ms  = {t / base:8.0f} x baseline")
-    t_exp, out = timed(lambda: shareable(quasi, N, withheld=withheld_masks(facts.school_ids, "student",
-                                                                              facts.subgroups, dec)))
-    lost = np.zeros(len(x), bool)
-    for v in ("race", "language"):
-        lost |= np.not_equal(quasi[v], None) & np.equal(out.columns[v], None)
-    print(f"shareable export         {t_exp * 1e3:8.1f} ms; rows losing race or home language: "
-          f"{100 * lost.mean():.1f}% (target <= 20% on the demo)")
+    rems = None
+    for label, settings, combine in (("strict rule, one question at a time", {}, False),
+                                     ("app: remainder complements, audited ties, questions crossed", APP, True)):
+        t_dec, dec0 = timed(lambda: decide(facts, N, **settings))
+        t_aud, res0 = timed(lambda: audit(facts, x, dec0, domains=doms, combine=combine))
+        t_pro, (dec, res) = timed(lambda: protect(facts, x, N, domains=doms, combine=combine, **settings))
+        ratio, big_school, big_district, small = suppression(dec)
+        rems = sum(1 for k, c in dec.counts.items() if k[3] == REMAINDER and k[1] is not None and 0 < c[0] < N)
+        cuts = {}
+        for _, what in dec.audit_cuts:
+            cuts[what] = cuts.get(what, 0) + 1
+        print(f"-- {label}")
+        print(f"over-suppression ratio   {ratio:.2f}   ({dec.covered():,} covered / {small:,} in cells "
+              f"with fewer than {N}; target <= 1.5)")
+        print(f"hidden cells of 2N+      {big_school} at schools, {big_district} district cells (target 0 on the demo)")
+        print(f"audit (decide alone)     {'passes' if res0.ok else f'{len(res0.failures)} failures'};  "
+              f"after protect: {'passes' if res.ok else res.message()}")
+        print(f"cuts the audit added     {len(dec.audit_cuts)} {cuts or ''} ({rems} school remainders of 1..N-1)")
+        for what, t in (("decide", t_dec), ("audit", t_aud), ("protect", t_pro)):
+            print(f"{what:<24} {t * 1e3:8.1f} ms  = {t / base:8.0f} x baseline")
+        t_exp, out = timed(lambda: shareable(quasi, N, withheld=withheld_masks(facts.school_ids, "student",
+                                                                                  facts.subgroups, dec)))
+        lost = np.zeros(len(x), bool)
+        for v in ("race", "language"):
+            lost |= np.not_equal(quasi[v], None) & np.equal(out.columns[v], None)
+        print(f"shareable export         {t_exp * 1e3:8.1f} ms; rows losing race or home language: "
+              f"{100 * lost.mean():.1f}% (target <= 20% on the demo)")
     for v, loss in out.loss.items():
         print(f"  {v:<10} generalised {loss['generalised']:5.1f}%  blanked {loss['blanked']:5.1f}%  "
               f"withheld (hidden report category) {loss['withheld']:5.1f}%")

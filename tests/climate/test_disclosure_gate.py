@@ -168,3 +168,14 @@ def test_the_comparison_shows_the_chosen_revision_and_each_hidden_cells_own_labe
     line = next(l for l in csv2.splitlines() if l.startswith(world.school_a.name))
     assert "changed by fewer than" in line
     assert client.get("/reports/comparison?revision=9").status_code == 404
+
+
+def test_trends_of_an_earlier_revision_show_what_was_current_when_it_was_published(scored, world):
+    """A school page of revision 1 takes each trend column from the revision current then."""
+    from climate.reports.trends import run_as_of
+    administration, run1 = scored
+    run1_id = run1.id
+    simulate_administration(administration, {(world.school_a.id, "student"): 1}, seed=99)
+    run2 = score_administration(administration)
+    assert run_as_of(administration, db.session.get(ScoringRun, run1_id)).id == run1_id
+    assert run_as_of(administration, run2).id == run2.id == run_as_of(administration, None).id
