@@ -12,6 +12,7 @@ from scipy.sparse import csr_matrix, identity, kron, vstack
 
 from ..domain import PUBLISHED_DECIMALS
 from .policy import DEFAULT_WIDTH, Decision, FEWER, Facts, SCORE_RANGE, SCREEN_MAX, _row_basis, blocks, describe
+from .sets import TIE_SETS, programs as _programs, tie_sets as _tie_sets
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
-    failures, n_sets, n_lps, ranges = [], 0, 0, {}
+    n_sets, n_lps, ranges = 0, 0, {}
     N = decision.min_n
     found = {}
     for dims in _programs(blocks(facts), combine):
@@ -367,55 +368,6 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 if was is None or high - low < was.high - was.low:
                     found[(key, name, what)] = Failure(key, name, float(low), float(high), what)
     return AuditResult(list(found.values()), n_sets, n_lps, ranges)
-
-
-def _programs(bl, combine: bool) -> list:
-    """The blocks each reader's program combines: per respondent group, the school totals alone,
-    and every pair of its background questions (a reader crosses e.g. grade and sex counts from two
-    tables: the same respondents lie in both), or each question alone when ``combine`` is off or
-    the group has one question."""
-    out = []
-    by_group = defaultdict(list)
-    for b in bl:
-        by_group[b.group].append(b)
-    for group, gb in by_group.items():
-        qs = [b for b in gb if b.var is not None]
-        out += [(b,) for b in gb if b.var is None]
-        if combine and len(qs) > 1:
-            out += [(p, q) for i, p in enumerate(qs) for q in qs[i + 1:]]
-        else:
-            out += [(b,) for b in qs]
-    return out
-
-
-TIE_SETS = ("district tie", "rest of a partition")
-
-
-def _tie_sets(b, decision: Decision, a_r, a_k, n_am, N) -> list:
-    """What a district column that breaks the partition rule (``decide(audited_ties=True)``) lets a
-    reader subtract, as protected sets [(key, atom mask, what)]: the column's hidden school cells
-    together (district cell - shown school cells), and, beside a school cell that the column gives
-    alone, the rest of that school's hidden categories with its remainder (school total - shown
-    categories - that cell).  Each is checked in the measures where it holds fewer than N."""
-    S, K = len(b.schools), len(b.values)
-    hid = np.array([[decision.is_hidden(b.key(r, k)) and b.counts[r, k, 0] > 0 for k in range(K)]
-                    for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
-    total_shown = np.array([not decision.is_hidden(b.key(r, K + 1)) for r in range(S)])
-    out, given = [], np.zeros((S, K), dtype=bool)
-    for k in range(K):
-        rs = np.flatnonzero(hid[:S, k])
-        if hid[S, k] or rs.size == 0:
-            continue
-        given[rs[0], k] = rs.size == 1
-        out.append((b.key(S, k), np.isin(a_r, rs) & (a_k == k), "district tie"))
-    for r in np.flatnonzero(given.any(1)):
-        if not total_shown[r]:
-            continue
-        rest = hid[r] & ~given[r]
-        sel = (a_r == r) & (np.isin(a_k, np.flatnonzero(rest)) | (a_k == K))
-        if sel.any():
-            out.append((b.key(r, K), sel, "rest of a partition"))
-    return out
 
 
 def _families(m, linked) -> np.ndarray:

@@ -202,7 +202,7 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
       2N or more; what a reader can then subtract (the column's hidden cells together, and the rest
       of a partition beside a cell the column gives) is a protected set of ``audit``, and
       ``protect`` hides one more cell of the column only if the audit finds it pinned.
-    Returns a Decision (``audited_ties`` recorded on it for the audit)."""
+    Returns a Decision."""
     min_n = check_min_n(min_n)
     current = cell_counts(facts)
     changed = revision_changes(previous, current, min_n) if previous is not None else {}
@@ -255,4 +255,4 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
                         if b.var is not None and k == C - 1:
                             continue
                         hidden_keys[b.key(r, k)] = forced.get((r, k), COMPLEMENT)
-    return Decision(hidden_keys, min_n, current, facts.measures, remainders, audited_ties=audited_ties)
+    return Decision(hidden_keys, min_n, current, facts.measures, remainders)

@@ -178,7 +178,6 @@ class Decision:
     measures: tuple = ()
     remainders: bool = True   # small non-answering remainders are protected sets
     audit_cuts: list = field(default_factory=list, repr=False)  # [(key, what)] the audit made protect hide more for
-    audited_ties: bool = False  # district columns may break the rule where the audit protects what they give
 
     def reason(self, key):
         """The reason a cell is hidden (for a decision made per measure, the first measure's)."""

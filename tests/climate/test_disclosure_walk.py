@@ -18,10 +18,8 @@ import io
 import re
 from collections import defaultdict
 
-import numpy as np
 import pytest
 
-from climate import results
 from climate.administer.service import pinned_instrument
 from climate.disclosure import stored_decision
 from climate.scoring import reference_calibration, score_administration, score_group
@@ -109,7 +107,7 @@ def published_table(text):
     return out, hidden
 
 
-def unshown_ranges(table, schools):
+def unshown_ranges(table):
     """What subtraction gives a reader of the published table: for every school total (and the
     district's) minus its shown categories, and every district cell minus its shown school cells,
     (count left, lowest and highest mean of those left), from the exact n and the whole-point means."""
@@ -169,7 +167,7 @@ def test_a_determined_reader_of_every_page_and_csv_recovers_no_hidden_value(publ
     for key in hidden:  # a hidden cell's number is nowhere in the table
         assert key not in table and true_cells[key]["n"] > 0
     small_sets = 0
-    for what, k, low, high in unshown_ranges(table, names):
+    for what, k, low, high in unshown_ranges(table):
         if k < N:
             small_sets += 1
             assert high - low >= DEFAULT_WIDTH, (what, k, low, high)
