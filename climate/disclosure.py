@@ -49,6 +49,14 @@ class ScoredGroup:
     item_codes: np.ndarray
     cells: list = field(default_factory=list)
 
+    def published_subgroups(self) -> dict:
+        """The background questions this group's cells are reported by.  A question no cell is
+        reported by (parents' grade: parents have no scale scores, and items are reported per school)
+        shows nothing, so it has no partition to protect: hiding its categories would only withhold
+        them from the shareable file for nothing."""
+        reported = {c.get("subgroup") for c in self.cells} - {None}
+        return {var: vals for var, vals in self.subgroups.items() if var in reported}
+
     def facts(self) -> tuple[Facts, np.ndarray, dict]:
         """(Facts, values (n, s) clamped scale scores, domains) of this group for protect."""
         n = len(self.response_ids)
@@ -57,7 +65,7 @@ class ScoredGroup:
         # to it); domains are the mean of the clamped topics, as the audit's ties assume
         clamped = np.clip(self.scores[:, :t], *SCORE_RANGE)
         values = np.hstack([clamped, domain_scores(clamped, self.topics, self.group)]) if t else np.zeros((n, 0))
-        facts = Facts.build(self.school_ids, np.full(n, self.group, dtype=object), self.subgroups,
+        facts = Facts.build(self.school_ids, np.full(n, self.group, dtype=object), self.published_subgroups(),
                             measures=self.score_measures if t else (), has=~np.isnan(values))
         domains = {d: list(ts) for d, ts in domain_topics(self.group).items() if ts}
         return facts, values, domains
@@ -108,6 +116,11 @@ def stored_counts(run: ScoringRun, group: str) -> dict:
 # of 7 with 6 non-answerers: 13 together, each set kept wide by the audit), so that no large
 # category has to be hidden in their place. docs/disclosure.md, "Remainders".
 REMAINDER_COMPLEMENTS = True
+# A district column (the district's cell = the sum of the schools') whose hidden school cells hold
+# fewer than N together is protected by the audit (their sum is known only to the rounding of every
+# published mean in the column) rather than by hiding a category of 2N or more at another school;
+# protect hides one more cell of the column wherever the audit finds that set pinned.
+AUDITED_TIES = True
 
 def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> GateResult:
     """Protect every group's cells against everything a reader of this and every earlier
@@ -130,7 +143,7 @@ def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> G
                 messages.append(removed)
         if values.shape[1]:
             decision, result = protect(facts, values, min_n, domains=domains, previous=layers,
-                                       remainder_complements=REMAINDER_COMPLEMENTS)
+                                       remainder_complements=REMAINDER_COMPLEMENTS, audited_ties=AUDITED_TIES)
         else:  # no scale scores (parents): the audit has no mean to check; the partition rule decides
             decision = decide(facts, min_n, cell_counts(facts.subset(layers[-1][0])) if layers else None,
                               kept={k for _, dec in layers for k in dec.hidden},

@@ -3,6 +3,8 @@ district mean) for every school, sortable and filtered by level, the same table 
 significant subgroup gaps of one topic."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from surveys.stats import difference
 from surveys.subgroups import REPORTED
 
@@ -13,17 +15,19 @@ from .common import instruments_of, subgroup_gaps
 
 
 def _cell_text(c: dict | None) -> str | None:
-    """"no data" or "suppressed" for a cell without a shown mean, None otherwise."""
-    if c is None:
-        return "no data"
-    if c["suppressed"] or c["mean"] is None:
-        return "suppressed"
+    """"no data", or a hidden cell's own label (true for that cell: "Fewer than N respondents"
+    only where it has fewer), for a cell without a shown mean; None otherwise."""
+    if c is None or (not c["suppressed"] and c["mean"] is None):
+        return _("no data")
+    if c["suppressed"]:
+        return c.get("label") or _("Hidden to protect respondents' privacy")
     return None
 
 
 def _entry(topic: str, c: dict | None, district: dict | None, view: str) -> dict:
     """One school's cell of the table: its text, sort value, performance level and flag."""
-    entry = {"topic": topic, "cell": c, "level": None, "value": None, "flag": None, "text": _cell_text(c)}
+    entry = {"topic": topic, "cell": c, "level": None, "value": None, "flag": None, "text": _cell_text(c),
+             "hidden": bool(c and c["suppressed"])}
     if entry["text"] is None:
         entry["level"] = c["level"]
         if view == "difference":
@@ -31,7 +35,7 @@ def _entry(topic: str, c: dict | None, district: dict | None, view: str) -> dict
             dmean = district["mean"] if district else None
             if d is None:  # no district figure, or a cell without a standard error (n = 1)
                 entry["value"] = None if dmean is None else c["mean"] - dmean
-                entry["text"] = "no data" if dmean is None else f"{entry['value']:+.0f}"
+                entry["text"] = _("no data") if dmean is None else f"{entry['value']:+.0f}"
             else:
                 entry["value"] = d.diff
                 entry["flag"] = ("above" if d.diff > 0 else "below") if d.significant else None
@@ -81,7 +85,8 @@ def comparison_table(administration: Administration, run, group: str, level: str
     present.sort(key=key, reverse=(direction == "desc"))
     district_row = {"n": _max_n(district_cells.values()), "cells": [
         {"topic": t, "cell": c, "text": _cell_text(c) or f"{c['mean']:.0f}",
-         "level": c["level"] if c else None, "flag": None} for t, c in district_cells.items()]}
+         "level": c["level"] if c else None, "flag": None, "hidden": bool(c and c["suppressed"])}
+        for t, c in district_cells.items()]}
     return {"columns": columns, "rows": present + missing, "district": district_row, "topics": topics,
             "instrument": inst}
 
@@ -92,7 +97,7 @@ def _cell_css(entry: dict) -> str:
         css += f" level-{entry['level']}"
     if entry["flag"]:
         css += f" flag-{entry['flag']}"
-    if entry["text"] == "suppressed":
+    if entry["hidden"]:
         css += " suppressed"
     return css
 

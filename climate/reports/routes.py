@@ -170,7 +170,7 @@ def comparison_params():
         abort(404)
     instrument = pinned_instrument(administration.group(form.group.data))[0]
     form.set_topics(instrument.scaled_topics, gap_variables(instrument))
-    run = results.current_run(administration.id)
+    run = chosen_run(administration)
     return {"admins": admins, "administration": administration, "run": run, "scaled": scaled, **form.values()}
 
 
@@ -190,7 +190,8 @@ def comparison():
     gap_topic = p.pop("gaps") or None
     gaps = comparison_gaps(table, p["run"], p["group"], gap_topic, p["gapsby"]) if gap_topic else []
     args = {k: v for k, v in {"administration": p["administration"].id, "group": p["group"], "level": p["level"],
-                              "sort": p["sort"], "dir": p["dir"], "view": p["view"]}.items() if v}
+                              "sort": p["sort"], "dir": p["dir"], "view": p["view"],
+                              "revision": request.args.get("revision")}.items() if v}
 
     def link(**change):
         merged = dict(args, **change)
@@ -201,7 +202,7 @@ def comparison():
                            gap_by=p.pop("gapsby"), gap_variables=gap_variables(table["instrument"]),
                            levels=SCHOOL_LEVELS, provisional=results.is_provisional(p["run"]),
                            suppressed_text=suppressed_text(p["run"]), min_n=p["run"].min_n,
-                           level_ranges=charts.LEVEL_RANGES, **p)
+                           level_ranges=charts.LEVEL_RANGES, **revision_context(p["administration"], p["run"], []), **p)
 
 
 @bp.route("/comparison.csv")
@@ -212,7 +213,7 @@ def comparison_csv():
         abort(404, description=gettext("There are no scored results to download yet: results appear once an "
                                        "administration has closed and been scored."))
     body = csv_text(table_as_lists(_table(p)), lineterminator="\r\n")
-    name = f"comparison-{p['administration'].id}-{p['group']}-{p['view']}.csv"
+    name = f"comparison-{p['administration'].id}-r{p['run'].revision}-{p['group']}-{p['view']}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -19,7 +19,7 @@ def school_report(school: School, administration: Administration, run) -> dict:
     mine = results.index_cells(results.cells(run, school_id=school.id))
     district = results.index_cells(results.cells(run, school_id=None))
     rates = results.response_rates(administration, school)
-    chain, earlier = trends.earlier_results(administration, school.id)
+    chain, earlier = trends.earlier_results(administration, school.id, run)
     sub_cells = results.cells(run, school_id=school.id, subgroup=True)
     tz = administration.district.timezone
     groups = []

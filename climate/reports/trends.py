@@ -5,15 +5,32 @@ from __future__ import annotations
 from surveys.stats import Difference, difference
 
 from .. import results
+from ..disclosure import published_runs
 from ..models import Administration
 
 
-def earlier_results(administration: Administration, school_id: int) -> tuple[list, list]:
+def run_as_of(administration: Administration, shown):
+    """The revision of an earlier administration that was current when ``shown`` (the revision the
+    page shows) was published: a page of an earlier revision shows its trends as they were then.
+    The current revision when ``shown`` is the current one (or None)."""
+    if shown is None or shown.is_current or shown.published_at is None:
+        return results.current_run(administration.id)
+    runs = [r for r in published_runs(administration.id) if r.published_at <= shown.published_at]
+    return runs[-1] if runs else results.current_run(administration.id)
+
+
+def earlier_results(administration: Administration, school_id: int, shown=None) -> tuple[list, list]:
     """(chain, earlier): the comparable earlier administrations oldest first, and each with the
-    school's indexed cells (climate.results.index_cells)."""
+    school's indexed cells (climate.results.index_cells) of its revision current when the page's
+    revision ``shown`` was published; each cell carries "revision", the revision it comes from."""
     chain = list(reversed(results.trend_chain(administration, school_id)))
-    earlier = [(a, results.index_cells(results.cells(results.current_run(a.id), school_id=school_id)))
-               for a in chain]
+    earlier = []
+    for a in chain:
+        run = run_as_of(a, shown)
+        cells = results.index_cells(results.cells(run, school_id=school_id))
+        for c in cells.values():
+            c["revision"] = run.revision
+        earlier.append((a, cells))
     return chain, earlier
 
 

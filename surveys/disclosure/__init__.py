@@ -24,6 +24,9 @@ and for every count column (respondents, and respondents with a result in each m
 2. in every equation the hidden categories with respondents are none, or at least two holding at
    least N respondents together; where that cannot be met, all of them are hidden (the whole
    partition).  R takes no part (``remainder_complements=True`` lets it count as a hidden member);
+   with ``audited_ties=True`` a district equation may instead leave its hidden school cells under N
+   (never for a category of 2N or more where a smaller complement would do), and what it then
+   lets a reader subtract is a protected set of the audit;
 3. complements are chosen by an integer program (scipy ``milp``/HiGHS) that minimises the number
    of respondents covered by hidden cells, a category of 2N or more counting double: smallest
    groups first, and a group of 2N or more only where nothing smaller protects as well: "complement";
@@ -37,7 +40,7 @@ and for every count column (respondents, and respondents with a result in each m
 
 ``audit`` then plays a determined reader with linear programs over every published sum (to its
 published precision), n, district total, domain = mean of the same respondents' topic scores, level
-and answer percentages, and every earlier revision.
+and answer percentages, and every earlier revision, two background questions crossed at a time.
 
 Cell keys are (group, school_id | None, subgroup | None, value | None), as in surveys.aggregate:
 school None is the district, subgroup None the school's (or district's) total.

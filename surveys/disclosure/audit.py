@@ -12,6 +12,7 @@ from scipy.sparse import csr_matrix, identity, kron, vstack
 
 from ..domain import PUBLISHED_DECIMALS
 from .policy import DEFAULT_WIDTH, Decision, FEWER, Facts, SCORE_RANGE, SCREEN_MAX, _row_basis, blocks, describe
+from .sets import TIE_SETS, programs as _programs, tie_sets as _tie_sets
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
           count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
           width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE,
           decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0,
-          spans: bool = False) -> AuditResult:
+          spans: bool = False, combine: bool = True) -> AuditResult:
     """Play a determined reader of everything one role sees for an administration.
 
     values : (n, m) float, each respondent's result per measure (NaN = none).  Score measures are
@@ -164,6 +165,9 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
       [n (m - h), n (m + h)], h half a unit of the last published place; counts n are exact.
     spans : solve every set's whole program and return each feasible range in ``.ranges`` (slower;
       for tests and for a privacy officer's report).
+    combine : build each reader's program over two background questions at a time (every pair of a
+      group's questions: the same respondents are counted in both tables, so a reader can cross
+      them), each set checked in every pair with its question; off: one question at a time.
     Every published cell (not hidden, in this or an earlier revision) gives n and, to the
     published precision, the sum of every measure.  Protected sets: hidden "fewer" cells,
     non-answering remainders of fewer than N (unless ``decision.remainders`` is False), and
@@ -199,17 +203,20 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     ties = [(mpos[d], [mpos[t] for t in ts if t in mpos]) for d, ts in (domains or {}).items() if d in mpos]
     layers = [(np.ones(len(x), dtype=bool), decision)] + [(np.asarray(mk, dtype=bool), dec) for mk, dec in previous]
     has = ~np.isnan(x)
-    failures, n_sets, n_lps, ranges = [], 0, 0, {}
+    n_sets, n_lps, ranges = 0, 0, {}
     N = decision.min_n
-    for b in blocks(facts):
-        S, K = len(b.schools), len(b.values)
+    found = {}
+    for dims in _programs(blocks(facts), combine):
+        b = dims[0]
+        S, D = len(b.schools), len(dims)
+        Ks = [len(d.values) for d in dims]
         idx = b.members
         bits = np.zeros(idx.size, dtype=np.int64)
         for li, (mk, _) in enumerate(layers[1:], start=1):
             bits |= mk[idx].astype(np.int64) << li
         pattern = np.unique(has[idx], axis=0, return_inverse=True)[1].ravel()
-        atoms, atom_of = np.unique(np.stack([b.row_of, b.col_of, bits, pattern], axis=1), axis=0,
-                                   return_inverse=True)
+        atoms, atom_of = np.unique(np.stack([b.row_of] + [d.col_of for d in dims] + [bits, pattern], axis=1),
+                                   axis=0, return_inverse=True)
         atom_of = atom_of.ravel()
         A_n = atoms.shape[0]
         n_am = np.zeros((A_n, m))
@@ -225,20 +232,33 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         var_atom, var_j = np.nonzero(live)
         lb, ub = (lo_v[None, :] * n_am)[live], (hi_v[None, :] * n_am)[live]
         truth = s_am[live]
-        # published cells: (r, k) with k a category or the total (K + 1); each atom lies in 2 or 4
-        cells = [(r, k) for r in range(S + 1) for k in list(range(K)) + [K + 1]]
+        # published cells (q, r, k): the totals (q None), then each question q's categories k; each
+        # atom lies in the school's and the district's total and in one category of each question
+        cells = [(None, r, None) for r in range(S + 1)] + [(q, r, k) for q in range(D) for r in range(S + 1)
+                                                          for k in range(Ks[q])]
         cell_no = {c: i for i, c in enumerate(cells)}
         ncell = len(cells)
-        a_r, a_k = atoms[:, 0], atoms[:, 1]
-        memb = [np.array([cell_no[(r, K + 1)] for r in a_r]), np.full(A_n, cell_no[(S, K + 1)])]
-        cat = a_k < K
-        if cat.any():
-            memb += [np.where(cat, [cell_no.get((r, k), -1) for r, k in zip(a_r, a_k)], -1),
-                     np.where(cat, [cell_no.get((S, k), -1) for k in a_k], -1)]
+        a_r, a_ks, layer_bits = atoms[:, 0], atoms[:, 1:1 + D].T, atoms[:, 1 + D]
+        memb = [np.array([cell_no[(None, r, None)] for r in a_r]), np.full(A_n, cell_no[(None, S, None)])]
+        for q in range(D):
+            cat = a_ks[q] < Ks[q]
+            if cat.any():
+                memb += [np.where(cat, [cell_no.get((q, r, k), -1) for r, k in zip(a_r, a_ks[q])], -1),
+                         np.where(cat, [cell_no.get((q, S, k), -1) for k in a_ks[q]], -1)]
+
+        def key_of(c):
+            q, r, k = c
+            return b.key(r, Ks[0] + 1) if q is None else dims[q].key(r, k)
+
+        def members_of(c):
+            q, r, k = c
+            here = (a_r == r) | (r == S)
+            return here if q is None else here & (a_ks[q] == k)
+
         g_rows, g_cols = [], []
         for li, (mk, dec) in enumerate(layers):
-            in_layer = np.ones(A_n, dtype=bool) if li == 0 else (atoms[:, 2] >> li) & 1 == 1
-            shown = np.array([[not dec.hidden_in(b.key(*c), name) for name in names] for c in cells])  # (cells, m)
+            in_layer = np.ones(A_n, dtype=bool) if li == 0 else (layer_bits >> li) & 1 == 1
+            shown = np.array([[not dec.hidden_in(key_of(c), name) for name in names] for c in cells])  # (cells, m)
             for cell_of in memb:
                 ok = (cell_of >= 0)[var_atom] & in_layer[var_atom]
                 v = np.flatnonzero(ok)
@@ -272,32 +292,35 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         whole = _Program(E, np.array(e_rhs), G, lo, hi, lb, ub, truth)
         # protected sets of the current revision
         sets = []
-        for r, k in cells:
-            key = b.key(r, k)
-            if decision.reason(key) == FEWER:  # a revision-hidden cell is protected through its change
-                sets.append((key, ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)), "hidden cell"))
-        if b.var is not None and decision.remainders:
-            for r in range(S + 1):
-                if 0 < b.counts[r, K, 0] < N:
-                    sets.append((b.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+        for c in cells:
+            if decision.reason(key_of(c)) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key_of(c), members_of(c), "hidden cell"))
+        partners = [{r} for r in range(S)] + [set()]
+        for q, d in enumerate(dims):
+            K, a_k = Ks[q], a_ks[q]
+            if d.var is not None and decision.remainders:
+                for r in range(S + 1):
+                    if 0 < d.counts[r, K, 0] < N:
+                        sets.append((d.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+            if d.var is not None and S > 1:
+                sets += _tie_sets(d, decision, a_r, a_k, n_am, N)
+            # a school hiding a category that the district shows is tied through the district cell to
+            # the other schools hiding it: its programs take in the one hiding the most respondents there
+            hidden_at = np.array([[any(dec.hidden_in(d.key(r, k), name) for _, dec in layers for name in names)
+                                   for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+            for k in range(K):
+                rs = np.flatnonzero(hidden_at[:S, k])
+                if rs.size > 1 and not hidden_at[S, k]:
+                    for r in rs:
+                        others = rs[rs != r]
+                        partners[r].add(int(others[np.argmax(d.counts[others, k, 0])]))
         for li in range(1, len(layers)):
-            new = (atoms[:, 2] >> li) & 1 == 0
-            for r, k in cells:
-                sel = ((a_r == r) | (r == S)) & ((a_k == k) | (k == K + 1)) & new
+            new = (layer_bits >> li) & 1 == 0
+            for c in cells:
+                sel = members_of(c) & new
                 nd = n_am[sel].max() if sel.any() else 0
                 if 0 < nd < N:
-                    sets.append((b.key(r, k), sel, "revision change"))
-        # a school hiding a category that the district shows is tied through the district cell to
-        # the other schools hiding it: its programs take in the one hiding the most respondents there
-        hidden_at = np.array([[any(dec.hidden_in(b.key(r, k), name) for _, dec in layers for name in names)
-                               for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
-        partners = [{r} for r in range(S)] + [set()]
-        for k in range(K):
-            rs = np.flatnonzero(hidden_at[:S, k])
-            if rs.size > 1 and not hidden_at[S, k]:
-                for r in rs:
-                    others = rs[rs != r]
-                    partners[r].add(int(others[np.argmax(b.counts[others, k, 0])]))
+                    sets.append((key_of(c), sel, "revision change"))
         var_row = a_r[var_atom]
         family = _families(m, [[d] + ts for d, ts in ties] + groups_)
         local, queue = {}, defaultdict(list)
@@ -305,7 +328,7 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             for j in range(m):
                 v = var_id[sel, j]
                 v = v[v >= 0]
-                if v.size == 0:
+                if v.size == 0 or (what in TIE_SETS and n_am[sel, j].sum() >= N):
                     continue
                 n_sets += 1
                 c = np.zeros(nvar)
@@ -329,7 +352,9 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             lows, highs = prog.spans(np.stack([c[cols] for _, c in items]))
             for (info, c), low, high in zip(items, lows, highs):
                 if spans:
-                    ranges[info[:3]] = (float(low), float(high))
+                    was = ranges.get(info[:3])
+                    if was is None or high - low < was[1] - was[0]:
+                        ranges[info[:3]] = (float(low), float(high))
                 if _pinned(low, high, *info[3:]):
                     confirm.append((info, c) if len(cols) < nvar else (info, None, low, high))
         if confirm and any(len(item) == 2 for item in confirm):
@@ -339,8 +364,10 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             confirm = [item if len(item) == 4 else (item[0], None, *next(it)) for item in confirm]
         for (key, name, what, need, counted), _, low, high in confirm:
             if _pinned(low, high, need, counted):
-                failures.append(Failure(key, name, float(low), float(high), what))
-    return AuditResult(failures, n_sets, n_lps, ranges)
+                was = found.get((key, name, what))
+                if was is None or high - low < was.high - was.low:
+                    found[(key, name, what)] = Failure(key, name, float(low), float(high), what)
+    return AuditResult(list(found.values()), n_sets, n_lps, ranges)
 
 
 def _families(m, linked) -> np.ndarray:

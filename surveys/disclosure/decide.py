@@ -14,7 +14,8 @@ from .policy import Block, COMPLEMENT, Decision, FEWER, Facts, REVISION, _row_ba
 
 
 def _equations(b: Block, school_total_hidden):
-    """[(members [(r, k)], parent)] of a block; parent (r, k) or None."""
+    """[(members [(r, k)], parent)] of a block: its rows (school or district total = categories +
+    remainder), then its district columns (district cell = the schools' cells)."""
     S, K = len(b.schools), len(b.values)
     eqs = []
     if b.var is None:
@@ -30,12 +31,15 @@ def _equations(b: Block, school_total_hidden):
 
 
 def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, time_limit: float,
-                 remainder_complements: bool = False):
+                 remainder_complements: bool = False, audited_ties: bool = False):
     """Hidden flags (rows, cols) minimising covered respondents (a category of 2N or more counts
     twice, so it is taken only where nothing smaller protects as well).  forced: (r, k) -> reason;
     fixed: (r, k) -> bool for cells decided elsewhere (totals come from the school block; the
     remainder is never shown and is no category: it takes no part in the rule, unless
-    remainder_complements lets it be one of the hidden members that protect a small category)."""
+    remainder_complements lets it be one of the hidden members that protect a small category).
+    audited_ties: a district column may break the rule at the cost of a category of 4N - 1 (so any
+    complement under 2N is taken first, and the break before any of 2N or more); what such a
+    break lets a reader subtract is a protected set of ``audit``."""
     R, C, J = b.counts.shape
     var_cells = [(r, k) for r in range(R) for k in range(C)
                  if (r, k) not in fixed and b.counts[r, k, 0] > 0]
@@ -52,12 +56,19 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
             rows.append(ri), cols.append(col), vals.append(v)
         lo.append(lower), hi.append(upper)
 
+    n_slack = 0
+    slack_rows = []
     for members, parent in eqs:
+        column = b.var is not None and parent[0] == R - 1 and parent[1] < C - 2
         cells = [c for c in members + [parent] if c[1] != C - 2 or remainder_complements]
         w = np.array([b.counts[c[0], c[1]] for c in cells])  # (len, J)
         pats = {}
         for j in range(J):
             pats.setdefault(tuple(w[:, j]), j)
+        z = None
+        if audited_ties and column:   # one break for the column, in every count column alike
+            z = ("slack", n_slack)
+            n_slack += 1
         for pat in pats:
             wj = np.array(pat)
             present = [(c, wc) for c, wc in zip(cells, wj) if wc > 0 and (c in vidx or fixed.get(c, False))]
@@ -68,12 +79,16 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
             must = any(c not in vidx and c[1] != C - 2 for c, _ in present)
             whole = len(present) < 2 or sum(wc for _, wc in present) < min_n
             mass, count = [(a, -float(min_n))], [(a, -2.0)]
+            if z:
+                slack_rows.append((z, a))
+                mass.append((z, float(min_n)))
+                count.append((z, 2.0))
             const_mass = const_count = 0.0
             for c, wc in present:
                 if c in vidx:
                     add([(vidx[c], 1.0), (a, -1.0)], -np.inf, 0.0)      # y <= a
                     if whole:   # the rule cannot be met: the whole partition is hidden together
-                        add([(vidx[c], 1.0), (a, -1.0)], 0.0, np.inf)
+                        add([(vidx[c], 1.0), (a, -1.0)] + ([(z, 1.0)] if z else []), 0.0, np.inf)
                     mass.append((vidx[c], float(wc)))
                     count.append((vidx[c], 1.0))
                 else:
@@ -91,7 +106,10 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
         entries = [(vidx[c], 1.0) for c in cut if c in vidx]
         if entries:
             add(entries, 1.0, np.inf)
-    n = nv + n_a
+    for z, a in slack_rows:   # a break only where the column has hidden cells
+        add([(z, 1.0), (a, -1.0)], -np.inf, 0.0)
+    cols = [nv + n_a + c[1] if isinstance(c, tuple) else c for c in cols]
+    n = nv + n_a + n_slack
     lb, ub = np.zeros(n), np.ones(n)
     for c, _ in forced.items():
         if c in vidx:
@@ -100,7 +118,8 @@ def _solve_block(b: Block, forced: dict, fixed: dict, min_n: int, cuts: list, ti
         if m:
             lb[nv + i] = 1.0
     size = np.array([b.counts[c[0], c[1], 0] for c in var_cells], dtype=float)
-    cost = np.concatenate([size * np.where(size >= 2 * min_n, 2.0, 1.0) + 1e-3, np.zeros(n_a)])
+    cost = np.concatenate([size * np.where(size >= 2 * min_n, 2.0, 1.0) + 1e-3, np.zeros(n_a),
+                           np.full(n_slack, 4.0 * min_n - 1)])
     hidden = np.zeros((R, C), dtype=bool)
     for c, h in fixed.items():
         hidden[c] = h
@@ -163,7 +182,8 @@ def _determined(b: Block, hidden: np.ndarray, protect: np.ndarray, school_total_
 
 def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = None,
            time_limit: float = 10.0, max_cuts: int = 50, cuts: Sequence = (),
-           kept: Mapping | None = None, remainders: bool = True, remainder_complements: bool = False) -> Decision:
+           kept: Mapping | None = None, remainders: bool = True, remainder_complements: bool = False,
+           audited_ties: bool = False) -> Decision:
     """The hidden cells of an administration (see the module docstring).
 
     previous : cell_counts of the last published revision, or None.
@@ -177,6 +197,11 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
     remainder_complements : let a remainder (hidden anyway) be one of the two or more hidden members
       holding N respondents that protect a small category (not the issue's rule, which counts
       categories only; offered because it spares most complements of 2N or more).
+    audited_ties : a district column (district cell = the schools' cells) may leave its hidden school
+      cells under N together, or one alone, where the rule could only be met by hiding a category of
+      2N or more; what a reader can then subtract (the column's hidden cells together, and the rest
+      of a partition beside a cell the column gives) is a protected set of ``audit``, and
+      ``protect`` hides one more cell of the column only if the audit finds it pinned.
     Returns a Decision."""
     min_n = check_min_n(min_n)
     current = cell_counts(facts)
@@ -213,7 +238,7 @@ def decide(facts: Facts, min_n: int = DEFAULT_MIN_N, previous: Mapping | None = 
             cuts = [sorted(b.cell(k) for k in cut) for cut in extra
                     if all(k[0] == group and k[2] == b.var for k in cut)]
             for _ in range(max_cuts):
-                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainder_complements)
+                hidden = _solve_block(b, forced, fixed, min_n, cuts, time_limit, remainder_complements, audited_ties)
                 protect = np.zeros_like(hidden)
                 for c, reason in forced.items():
                     protect[c] = reason in (FEWER, REVISION)

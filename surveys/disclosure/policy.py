@@ -18,7 +18,7 @@ REASON_TEXT = {
     REVISION: "Hidden because this group changed by fewer than {n} respondents since the last published results",
 }
 DEFAULT_WIDTH = 10.0
-SCREEN_MAX = 200  # unknowns up to which a program is screened before its linear programs
+SCREEN_MAX = 800  # unknowns up to which a program is screened before its linear programs
 SCORE_RANGE = (100.0, 500.0)
 
 

@@ -16,7 +16,7 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
             count_measures: Sequence[str] = (), exclusive: Sequence[Sequence[str]] = (), previous: Sequence = (),
             width: float = DEFAULT_WIDTH, score_range: tuple = SCORE_RANGE, max_rounds: int = 20,
             time_limit: float = 10.0, remainders: bool = True, remainder_complements: bool = False,
-            decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0):
+            audited_ties: bool = False, combine: bool = True, decimals: int | None = PUBLISHED_DECIMALS, pct_decimals: int | None = 0):
     """Decide, audit, and feed what the audit could work out back into the decision until it passes.
 
     The counts-only rule of ``decide`` cannot see every tie: a domain score is the mean of the topics
@@ -27,8 +27,8 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
     solved again: the integer program takes the smallest cell of the cut, a category of 2N or more
     only where no other works.  A remainder pinned by the audit is protected this way (the rule of
     ``decide`` gives it no complement).  Cells hidden in an earlier revision stay hidden.
-    count_measures, exclusive, previous, width, score_range, decimals, pct_decimals as for ``audit``;
-    remainders, remainder_complements as for ``decide``; the last revision's counts are taken from
+    count_measures, exclusive, previous, width, score_range, decimals, pct_decimals, combine as for ``audit``;
+    remainders, remainder_complements, audited_ties as for ``decide``; the last revision's counts are taken from
     ``previous[-1]``.  Returns (Decision, AuditResult), the Decision's ``audit_cuts`` listing the
     (key, what) of the sets the audit made it hide more for; a result that is not ``ok`` after
     max_rounds must not be published (its message names the cells)."""
@@ -38,16 +38,16 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
     why: list = []
     for _ in range(max_rounds):
         decision = decide(facts, min_n, before, time_limit=time_limit, cuts=cuts, kept=kept, remainders=remainders,
-                          remainder_complements=remainder_complements)
+                          remainder_complements=remainder_complements, audited_ties=audited_ties)
         result = audit(facts, values, decision, domains=domains, count_measures=count_measures,
                        exclusive=exclusive, previous=previous, width=width, score_range=score_range,
-                       decimals=decimals, pct_decimals=pct_decimals)
+                       decimals=decimals, pct_decimals=pct_decimals, combine=combine)
         decision.audit_cuts = list(why)
         if result.ok:
             break
         new = {}
         for f in result.failures:
-            cut = _cut_for(f.key, decision)
+            cut = _column_cut(f.key, decision) if f.what == "district tie" else _cut_for(f.key, decision)
             if cut is not None and cut not in cuts:
                 new.setdefault(cut, (f.key, f.what))
         if not new:
@@ -55,6 +55,15 @@ def protect(facts: Facts, values: np.ndarray, min_n: int = DEFAULT_MIN_N, *, dom
         cuts.extend(sorted(new, key=str))
         why.extend(dict.fromkeys(new.values()))
     return decision, result
+
+
+def _column_cut(key, decision: Decision):
+    """A district cell's shown school cells, of which one more must be hidden (a district tie the
+    audit found pinned)."""
+    group, _, var, value = key
+    cut = frozenset(k for k, c in decision.counts.items() if k[0] == group and k[1] is not None
+                    and k[2:] == (var, value) and c[0] > 0 and not decision.is_hidden(k))
+    return cut or _cut_for(key, decision)
 
 
 def _cut_for(key, decision: Decision):

@@ -123,3 +123,59 @@ def test_an_unpublished_rescore_is_explained_on_the_administration_page(scored, 
     html = client.get(f"/administrations/{admin_id}").get_data(as_text=True)
     assert f"Scoring run {run2_id} was not published." in html
     assert "The reports keep showing results revision 1." in html
+
+
+def test_the_gate_uses_the_settings_the_policy_tests_run_with():
+    """tests/surveys/test_disclosure.py's random districts run with APP: the app's own settings."""
+    import sys
+    from pathlib import Path
+
+    from climate import disclosure
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "surveys"))
+    from test_disclosure import APP
+    assert APP == {"remainder_complements": disclosure.REMAINDER_COMPLEMENTS,
+                   "audited_ties": disclosure.AUDITED_TIES}
+
+
+def test_a_question_no_cell_is_reported_by_has_no_partition(scored):
+    """Parents have no scale scores and their items are reported per school: their grade question
+    shows nothing, so none of its categories is hidden (or withheld from the shareable file)."""
+    _, run = scored
+    assert not [row for row in run.hidden_cells if row[0] == "parent" and row[2] is not None]
+
+
+def test_the_comparison_shows_the_chosen_revision_and_each_hidden_cells_own_label(scored, world, client, auth):
+    """After a one-response import, revision 2 hides school A's changed student cells with the revision
+    label on the comparison page and in its CSV; ?revision=1 shows them as first published."""
+    administration, run1 = scored
+    first = {c["measure"]: c for c in results.cells(run1, school_id=world.school_a.id, group="student",
+                                                    measure_kind="topic")}
+    simulate_administration(administration, {(world.school_a.id, "student"): 1}, seed=99)
+    score_administration(administration)
+    auth.sign_in("staff1@d1.example")
+    html = client.get("/reports/comparison").get_data(as_text=True)
+    assert "Results revision 2, published" in html
+    row = re.search(rf'<tr data-school="{world.school_a.id}">.*?</tr>', html, re.S).group(0)
+    assert "changed by fewer than" in row and not re.search(r">\s*\d{3}\s*<", row)
+    assert "suppressed" not in re.sub(r'class="[^"]*"', "", row)
+    old = client.get("/reports/comparison?revision=1").get_data(as_text=True)
+    assert "Results revision 1, published" in old
+    row1 = re.search(rf'<tr data-school="{world.school_a.id}">.*?</tr>', old, re.S).group(0)
+    assert all(f">{c['mean']:.0f}" in row1.replace("<strong>", "") for c in first.values() if not c["suppressed"])
+    csv1 = client.get("/reports/comparison.csv?revision=1")
+    assert "-r1-" in csv1.headers["Content-Disposition"]
+    csv2 = client.get("/reports/comparison.csv").get_data(as_text=True)
+    line = next(l for l in csv2.splitlines() if l.startswith(world.school_a.name))
+    assert "changed by fewer than" in line
+    assert client.get("/reports/comparison?revision=9").status_code == 404
+
+
+def test_trends_of_an_earlier_revision_show_what_was_current_when_it_was_published(scored, world):
+    """A school page of revision 1 takes each trend column from the revision current then."""
+    from climate.reports.trends import run_as_of
+    administration, run1 = scored
+    run1_id = run1.id
+    simulate_administration(administration, {(world.school_a.id, "student"): 1}, seed=99)
+    run2 = score_administration(administration)
+    assert run_as_of(administration, db.session.get(ScoringRun, run1_id)).id == run1_id
+    assert run_as_of(administration, run2).id == run2.id == run_as_of(administration, None).id
