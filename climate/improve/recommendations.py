@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from surveys.guidance import default_guidance
 from surveys.recommend import Recommendation, recommend
 from surveys.scales import level_name
 
 from .. import results
-from ..labels import group_label, topic_label
+from ..labels import RECOMMENDATION_KIND_LABELS, group_label, topic_label
 from ..models import Administration, School
 
-KIND_LABELS = {
-    "least_favorable": "Least Favorable score",
-    "decline": "Score declined",
-    "subgroup_gap": "Gap between subgroups",
-    "student_staff_disagree": "Students and staff disagree",
-    "low_response": "Low response rate",
+KIND_LABELS = RECOMMENDATION_KIND_LABELS
+# surveys.recommend.STEP_REASONS in the reader's language (surveys/ has no Flask to translate with).
+STEP_REASONS = {
+    "least_favorable": _l("A Least Favorable score calls for choosing, planning and carrying out interventions "
+                          "for this topic"),
+    "subgroup_gap": _l("A gap between subgroups calls for reading the results by subgroup and item, alongside "
+                       "school records"),
+    "decline": _l("A decline calls for comparing with the last administration and checking what is in place"),
+    "student_staff_disagree": _l("When students and staff see the school differently, listening sessions with "
+                                 "both come first"),
+    "low_response": _l("Too few answers call for reaching those who did not respond before drawing conclusions"),
 }
 SAFETY_TOPICS = ("physical_safety", "emotional_safety", "bullying", "discipline")
 SAFETY_GROUPS = ("student", "instructional_staff", "noninstructional_staff")
@@ -87,18 +95,21 @@ def school_recommendations(sr: SchoolResults) -> list[Recommendation]:
 
 
 def recommendation_title(r: Recommendation) -> str:
+    """The recommendation's heading in the reader's language (also a plan item's title when added)."""
     n = r.numbers
+    topic, group = topic_label(r.topic), group_label(r.group).lower()
     if r.kind == "least_favorable":
-        return f"{topic_label(r.topic)} ({group_label(r.group).lower()}): Least Favorable score"
+        return _("%(topic)s (%(group)s): Least Favorable score", topic=topic, group=group)
     if r.kind == "decline":
-        return f"{topic_label(r.topic)} ({group_label(r.group).lower()}): the score declined"
+        return _("%(topic)s (%(group)s): the score declined", topic=topic, group=group)
     if r.kind == "subgroup_gap":
-        return (f"{topic_label(r.topic)} ({group_label(r.group).lower()}): gap between "
-                f"{n.get('variable')} {n.get('low_value')} and {n.get('high_value')}")
+        return _("%(topic)s (%(group)s): gap between %(variable)s %(low)s and %(high)s", topic=topic, group=group,
+                 variable=n.get("variable"), low=n.get("low_value"), high=n.get("high_value"))
     if r.kind == "student_staff_disagree":
-        return f"{topic_label(r.topic)}: students and {group_label(n.get('staff_group')).lower()} disagree"
+        return _("%(topic)s: students and %(staff)s disagree", topic=topic,
+                 staff=group_label(n.get("staff_group")).lower())
     if r.kind == "low_response":
-        return f"{group_label(r.group)}: low response rate"
+        return _("%(group)s: low response rate", group=group_label(r.group))
     return r.key
 
 

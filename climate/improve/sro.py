@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,10 +22,10 @@ from ..reports.sro import finding_text, sro_section
 from .recommendations import DistrictResults, low_safety_cells
 from ..models import School, SroAssessment, SroRating
 
-RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_met": "Not met", "not_applicable": "Not applicable",
-                 "not_assessed": "Not rated"}
-CHECKLIST_LABELS = {"start": "To start (a new partnership, or an audit of one)",
-                    "improve": "To improve (strengthen an existing partnership)"}
+RATING_LABELS = {"met": _l("Met"), "partly": _l("Partly met"), "not_met": _l("Not met"),
+                 "not_applicable": _l("Not applicable"), "not_assessed": _l("Not rated")}
+CHECKLIST_LABELS = {"start": _l("To start (a new partnership, or an audit of one)"),
+                    "improve": _l("To improve (strengthen an existing partnership)")}
 
 
 def assessment(district_id: int, school_id: int | None) -> SroAssessment | None:
