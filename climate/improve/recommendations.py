@@ -132,15 +132,20 @@ def _subgroup(variable: str, value: str) -> str:
     return _("%(value)s (%(variable)s)", value=value, variable=subgroup_label(variable).lower())
 
 
+def least_favorable_text(group: str, topic: str, numbers: dict, cut: float) -> str:
+    """"Students' Discipline score is 268 (95% interval 258-278), in the Least Favorable range (below
+    300)." from a cell's numbers (surveys.evidence.cell_numbers), in the reader's language."""
+    return _("%(whose)s %(topic)s score is %(score)s, in the %(level)s range (below %(cut)s).", whose=WHOSE[group],
+             topic=topic_label(topic), score=_score(numbers), level=level_label("least_favorable"), cut=f"{cut:.0f}")
+
+
 def recommendation_evidence(r: Recommendation) -> str:
     """The recommendation's evidence in the reader's language, from its numbers (surveys.recommend
     writes the English sentence; surveys/ has no Flask to translate with)."""
     n, topic = r.numbers, topic_label(r.topic)
     try:
         if r.kind == "least_favorable":
-            text = _("%(whose)s %(topic)s score is %(score)s, in the %(level)s range (below %(cut)s).",
-                     whose=WHOSE[r.group], topic=topic, score=_score(n), level=level_label("least_favorable"),
-                     cut=f"{n['cut_score']:.0f}")
+            text = least_favorable_text(r.group, r.topic, n, n["cut_score"])
             if n.get("district_mean") is not None:
                 text += " " + _("The district's score for %(group)s is %(score)s.", group=group_label(r.group).lower(),
                                 score=_score(n, "district_"))
