@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from surveys.domain import TOPICS
@@ -67,12 +68,12 @@ def record_opt_outs(administration: Administration, school: School, group: str, 
     """Store how many students of the school were opted out by their parents (the caller commits).
     The count may not exceed the enrollment less the codes already handed out."""
     if school.id not in {s.id for s in administration.schools}:
-        raise AdministrationError(f"{school.name} is not part of this administration.")
+        raise AdministrationError(_("%(school)s is not part of this administration.", school=school.name))
     if administration.group(group) is None:
-        raise AdministrationError("This administration has no survey for that respondent group.")
+        raise AdministrationError(_("This administration has no survey for that respondent group."))
     enrollment = school.enrollment(group)
     if count < 0:
-        raise AdministrationError("The number of opt-outs cannot be negative.")
+        raise AdministrationError(_("The number of opt-outs cannot be negative."))
     if enrollment and count > enrollment:
         raise AdministrationError(f"{school.name} has {enrollment:,} enrolled, so at most {enrollment:,} can be "
                                   f"opted out; {count:,} were entered. Nothing was saved.")

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, select
 
 from surveys.domain import RESPONDENT_GROUPS
@@ -29,7 +30,7 @@ def to_utc(local: dt.datetime, timezone: str) -> dt.datetime:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AdministrationError(f"The district's time zone {timezone!r} is unknown.") from None
+        raise AdministrationError(_("The district's time zone %(zone)r is unknown.", zone=timezone)) from None
     return local.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
@@ -60,21 +61,21 @@ def create_administration(district: District, name: str, opens_local: dt.datetim
     groups = list(dict.fromkeys(groups))
     problems = []
     if not name:
-        problems.append("Give the administration a name.")
+        problems.append(_("Give the administration a name."))
     elif db.session.scalar(select(Administration.id).where(
             Administration.district_id == district.id, func.lower(Administration.name) == name.lower())):
-        problems.append(f"Your district already has an administration named {name!r}.")
+        problems.append(_("Your district already has an administration named %(name)r.", name=name))
     if opens_local >= closes_local:
-        problems.append("The close date must be after the open date.")
+        problems.append(_("The close date must be after the open date."))
     if not schools:
-        problems.append("Choose at least one school.")
+        problems.append(_("Choose at least one school."))
     if any(s.district_id != district.id for s in schools):
-        problems.append("Every school must belong to your district.")
+        problems.append(_("Every school must belong to your district."))
     if not groups:
-        problems.append("Choose at least one respondent group.")
+        problems.append(_("Choose at least one respondent group."))
     unknown = [g for g in groups if g not in RESPONDENT_GROUPS]
     if unknown:
-        problems.append(f"Unknown respondent group(s): {', '.join(unknown)}.")
+        problems.append(_("Unknown respondent group(s): %(groups)s.", groups=", ".join(unknown)))
     consent = consent_texts([g for g in groups if g in RESPONDENT_GROUPS], consent_text)
     pinned = {}
     custom_items = custom_items or {}
@@ -84,7 +85,7 @@ def create_administration(district: District, name: str, opens_local: dt.datetim
         try:
             custom = validate_custom_items(custom_items.get(group, []))
         except InstrumentError as exc:
-            problems.append(f"Custom items for {group.replace('_', ' ')}: {exc}")
+            problems.append(_("Custom items for %(group)s: %(problem)s", group=group.replace("_", " "), problem=exc))
             continue
         pinned[group] = (instruments()[group], [c.to_dict() for c in custom])
     if problems:
@@ -110,7 +111,7 @@ def has_answers(administration: Administration) -> bool:
 def delete_administration(administration: Administration) -> None:
     """Delete an administration nobody has answered yet (the caller commits)."""
     if has_answers(administration):
-        raise AdministrationError("This administration has responses, so it cannot be deleted.")
+        raise AdministrationError(_("This administration has responses, so it cannot be deleted."))
     db.session.delete(administration)
 
 
@@ -118,7 +119,7 @@ def extend_close(administration: Administration, new_close_local: dt.datetime) -
     """Move the close date later (the caller commits). Closing earlier is not allowed."""
     new_close = to_utc(new_close_local, administration.district.timezone)
     if new_close <= administration.closes_at:
-        raise AdministrationError("The new close date must be later than the current one.")
+        raise AdministrationError(_("The new close date must be later than the current one."))
     administration.closes_at = new_close
     administration.closed_processed_at = None
 

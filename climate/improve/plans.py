@@ -8,17 +8,18 @@ import secrets
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from surveys.stats import difference
 
 from .. import results
 from ..extensions import db
-from ..labels import group_label, topic_label
+from ..labels import PLAN_STATUS_LABELS, group_label, topic_label
 from ..models import Administration, PlanItem, School, administration_school
 from .recommendations import whole_cell
 
-STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done", "dropped": "Dropped"}
+STATUS_LABELS = PLAN_STATUS_LABELS
 
 
 def plan_item_or_404(school: School, item_id: int) -> PlanItem:
@@ -79,9 +80,11 @@ def carry_forward(item: PlanItem) -> PlanItem:
     commits). ValueError says why not: no next administration, or already carried there."""
     target = next_administration(item)
     if target is None:
-        raise ValueError(f"There is no later administration to carry \"{item.title.rstrip('.')}\" forward to.")
+        raise ValueError(_("There is no later administration to carry \"%(item)s\" forward to.",
+                           item=item.title.rstrip(".")))
     if find_in_plan(item.school_id, target.id, item.ref) is not None:
-        raise ValueError(f"\"{item.title.rstrip('.')}\" is already in the plan for {target.name}.")
+        raise ValueError(_("\"%(item)s\" is already in the plan for %(plan)s.", item=item.title.rstrip("."),
+                           plan=target.name))
     status = item.status if item.status in ("planned", "in_progress") else "planned"
     carried = PlanItem(school_id=item.school_id, administration_id=target.id, kind=item.kind, ref=item.ref,
                        title=item.title, topics=list(item.topics or []), respondent_group=item.respondent_group,
@@ -102,20 +105,23 @@ def change_text(topic: str, group: str, before: dict | None, after: dict | None,
                 later_name: str) -> Change:
     """One topic's change from base to later in words; improved or declined only when the
     interval of the difference (surveys.stats.difference) excludes 0."""
-    label = f"{topic_label(topic)} ({group_label(group).lower()})"
+    label = _("%(topic)s (%(group)s)", topic=topic_label(topic), group=group_label(group).lower())
     for cell, name in ((before, base_name), (after, later_name)):
         if cell is None:
-            return Change(topic, group, f"{label}: no result in {name}.", "missing")
+            return Change(topic, group, _("%(label)s: no result in %(administration)s.", label=label,
+                                          administration=name), "missing")
         if cell.get("suppressed") or cell.get("mean") is None:
-            return Change(topic, group, f"{label}: the result for {name} is suppressed (too few respondents "
-                                        f"to show it), so no change can be shown.", "hidden")
+            return Change(topic, group, _("%(label)s: the result for %(administration)s is suppressed (too few "
+                                          "respondents to show it), so no change can be shown.", label=label,
+                                          administration=name), "hidden")
     head = f"{label}: {before['mean']:.0f} -> {after['mean']:.0f}, {after['mean'] - before['mean']:+.0f}"
     d = difference(after, before)
     if d is None:
-        return Change(topic, group, f"{head} (no interval available)", "no_clear_change")
+        return Change(topic, group, _("%(change)s (no interval available)", change=head), "no_clear_change")
     outcome = {"up": "improved", "down": "declined", None: "no_clear_change"}[d.direction]
-    words = {"improved": "improved", "declined": "declined", "no_clear_change": "no clear change"}[outcome]
-    return Change(topic, group, f"{head} (95% interval {d.lower:+.0f} to {d.upper:+.0f}): {words}", outcome)
+    words = {"improved": _("improved"), "declined": _("declined"), "no_clear_change": _("no clear change")}[outcome]
+    return Change(topic, group, _("%(change)s (95%% interval %(lower)s to %(upper)s): %(outcome)s", change=head,
+                                  lower=f"{d.lower:+.0f}", upper=f"{d.upper:+.0f}", outcome=words), outcome)
 
 
 @dataclass
@@ -131,13 +137,14 @@ def monitor(item: PlanItem) -> Monitoring:
     later one scored with the same calibration."""
     base = db.session.get(Administration, item.administration_id) if item.administration_id else None
     if base is None:
-        return Monitoring(None, None, [], "The administration this item was added from is no longer available.")
+        return Monitoring(None, None, [], _("The administration this item was added from is no longer available."))
     later = results.later_administration(base, item.school_id, item.respondent_group)
     if not item.topics:
-        return Monitoring(base, later, [], "This item has no survey topic to follow.")
+        return Monitoring(base, later, [], _("This item has no survey topic to follow."))
     if later is None:
-        return Monitoring(base, None, [], f"Added from {base.name}. The change shows here once a later "
-                                          f"administration with the same calibration is scored.")
+        return Monitoring(base, None, [], _("Added from %(administration)s. The change shows here once a later "
+                                            "administration with the same calibration is scored.",
+                                            administration=base.name))
     group = item.respondent_group or "student"
     base_cells = results.cells(results.current_run(base.id), school_id=item.school_id, group=group,
                                measure_kind="topic")
@@ -145,4 +152,5 @@ def monitor(item: PlanItem) -> Monitoring:
                                 measure_kind="topic")
     changes = [change_text(t, group, whole_cell(base_cells, group, t), whole_cell(later_cells, group, t),
                            base.name, later.name) for t in item.topics]
-    return Monitoring(base, later, changes, f"Change from {base.name} to {later.name}:")
+    return Monitoring(base, later, changes, _("Change from %(base)s to %(later)s:", base=base.name,
+                                              later=later.name))

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from surveys.domain import RESPONDENT_GROUPS, TOPICS
 
 from surveys.guidance import default_guidance
-from surveys.recommend import STEP_REASONS, steps_to_recommendations
+from surveys.recommend import steps_to_recommendations
 from surveys.sro_actions import SRO_RATINGS
 
 from .. import results
@@ -23,7 +23,7 @@ from . import bp
 from .forms import NOTES_MAX, OWNER_MAX, TITLE_MAX, AddToPlanForm, OwnItemForm, PlanItemForm, sro_form
 from .plans import (STATUS_LABELS, carry_forward, find_in_plan, monitor, next_administration, own_item,
                     plan_item_or_404, plan_items, school_plan_administrations)
-from .recommendations import (KIND_LABELS, DistrictResults, low_safety_cells, recommendation_title,
+from .recommendations import (KIND_LABELS, STEP_REASONS, recommendation_evidence, DistrictResults, low_safety_cells, recommendation_title,
                               school_recommendations, school_results)
 from .sro import (CHECKLIST_LABELS, RATING_LABELS, assessment, can_edit_sro, coincidences, district_sro_section,
                   effective_assessment, evidence_lines, save_sro, saved_values, school_action_items,
@@ -101,7 +101,8 @@ def school(school_id):
     recs = school_recommendations(sr)
     sro_items, not_rated = school_action_items(school, eff, sr.cells, sro_district_cells(administration))
     g = default_guidance()
-    views = [{"rec": r, "title": recommendation_title(r), "why": STEP_REASONS.get(r.kind, ""),
+    views = [{"rec": r, "title": recommendation_title(r), "evidence": recommendation_evidence(r),
+              "why": STEP_REASONS.get(r.kind, ""),
               "strategies": [g.strategy(s) for s in r.strategies], "anchor": f"rec-{i}"}
              for i, r in enumerate(recs, 1)]
     anchors = {v["rec"].key: v for v in views}

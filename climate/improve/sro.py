@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,18 +14,21 @@ from surveys.guidance import default_guidance
 from surveys.sro_actions import SRO_RATINGS, sro_action_items
 
 from surveys.sro_actions import PRESENT_MAJORITY, SRO_EVIDENCE_TOPICS
+from surveys.evidence import cell_numbers
+from surveys.domain import CUT_SCORES
+from surveys.scales import level_name
 from surveys.sro_evidence import findings, presence_share
 
 from .. import results
 from ..extensions import db
 from ..reports.sro import finding_text, sro_section
-from .recommendations import DistrictResults, low_safety_cells
+from .recommendations import DistrictResults, least_favorable_text, low_safety_cells, whole_cell
 from ..models import School, SroAssessment, SroRating
 
-RATING_LABELS = {"met": "Met", "partly": "Partly met", "not_met": "Not met", "not_applicable": "Not applicable",
-                 "not_assessed": "Not rated"}
-CHECKLIST_LABELS = {"start": "To start (a new partnership, or an audit of one)",
-                    "improve": "To improve (strengthen an existing partnership)"}
+RATING_LABELS = {"met": _l("Met"), "partly": _l("Partly met"), "not_met": _l("Not met"),
+                 "not_applicable": _l("Not applicable"), "not_assessed": _l("Not rated")}
+CHECKLIST_LABELS = {"start": _l("To start (a new partnership, or an audit of one)"),
+                    "improve": _l("To improve (strengthen an existing partnership)")}
 
 
 def assessment(district_id: int, school_id: int | None) -> SroAssessment | None:
@@ -80,8 +84,21 @@ def school_action_items(school: School, eff: EffectiveAssessment, cells: list[di
     known = {c.id for c in default_guidance().criteria()}
     ratings = {k: v for k, v in eff.ratings.items() if k in known and v in SRO_RATINGS}
     items = sro_action_items(ratings, eff.has_sro, cells, default_guidance(), district_cells)
+    items = [replace(i, discipline=discipline_text(cells) or i.discipline) if i.discipline else i for i in items]
     rated = [i for i in items if i.assessed]
     return rated, len(items) - len(rated)
+
+
+def discipline_text(cells: list[dict]) -> str | None:
+    """Students' Least Favorable Discipline and Emotional safety scores in the reader's language: the
+    sentence surveys.sro_actions writes in English for an item whose officers seem drawn into discipline."""
+    sentences = []
+    for topic in SRO_EVIDENCE_TOPICS:
+        cell = whole_cell(cells, "student", topic)
+        if cell is not None and not cell.get("suppressed") and cell.get("mean") is not None \
+                and level_name(cell["mean"]) == "least_favorable":
+            sentences.append(least_favorable_text("student", topic, cell_numbers("", cell), CUT_SCORES[0]))
+    return " ".join(sentences) or None
 
 
 def sro_district_cells(administration) -> list[dict]:

@@ -3,10 +3,12 @@ respondent group's participation, domain and topic scale scores with the percent
 each performance level beside the district's, charts, trends and subgroup gaps."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from surveys.domain import DOMAINS, TOPICS
 
 from .. import charts, results
-from ..labels import group_label, measure_label
+from ..labels import group_label, hidden_label, measure_label
 from ..models import Administration, School, utcnow
 from . import trends
 from .common import instruments_of, local_date, ordered_groups, revision_context, subgroup_gaps, suppressed_text
@@ -73,9 +75,17 @@ def score_chart(entry: dict, kind: str, school: School, run) -> str:
         rows.append({"label": r["label"], "mean": c["mean"] if ok else None,
                      "ci_low": c["ci_low"] if ok else None, "ci_high": c["ci_high"] if ok else None,
                      "district": d["mean"] if d and not d["suppressed"] else None,
-                     "note": (c["label"] or suppressed_text(run)) if c is not None and c["suppressed"] else "No result"})
-    title = f"{entry['label']}: {kind} scale scores at {school.name}"
-    desc = (f"Bar chart of {school.name}'s {kind} scale scores for {entry['label'].lower()} on the 100 to 500 "
-            f"scale, with {charts.bands_in_words()} shaded, each score's 95% interval and the district score "
-            "marked. The table that follows gives the same numbers.")
+                     "note": hidden_label(c, suppressed_text(run)) if c is not None and c["suppressed"] else _("No result")})
+    names = {"group": entry["label"], "group_lower": entry["label"].lower(), "school": school.name,
+             "bands": charts.bands_in_words()}
+    if kind == "domain":
+        title = _("%(group)s: domain scale scores at %(school)s", **names)
+        desc = _("Bar chart of %(school)s's domain scale scores for %(group_lower)s on the 100 to 500 scale, with "
+                 "%(bands)s shaded, each score's 95%% interval and the district score marked. The table that "
+                 "follows gives the same numbers.", **names)
+    else:
+        title = _("%(group)s: topic scale scores at %(school)s", **names)
+        desc = _("Bar chart of %(school)s's topic scale scores for %(group_lower)s on the 100 to 500 scale, with "
+                 "%(bands)s shaded, each score's 95%% interval and the district score marked. The table that "
+                 "follows gives the same numbers.", **names)
     return charts.score_chart(rows, title, desc)

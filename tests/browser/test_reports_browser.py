@@ -1,6 +1,7 @@
 """The reports in a real (headless) browser: a principal signs in and opens the school report, a
-topic page and the printable view; district staff open the comparison and download its CSV. Every
-page visited has no axe-core WCAG 2.1 A/AA violations. Uses the shared fixtures in conftest.py
+topic page and the printable view, and reads the report and improvement pages in Spanish; district
+staff open the comparison and download its CSV. Every page visited has no axe-core WCAG 2.1 A/AA
+violations. Uses the shared fixtures in conftest.py
 (skipped with a reason when /usr/bin/chromium is absent, failing instead with CLIMATE_REQUIRE_BROWSER=1)."""
 import csv
 import io
@@ -98,3 +99,27 @@ def test_district_staff_compare_schools_and_download_the_csv(live_url, new_page,
     assert_accessible(page, "comparison, difference view")
     page.goto(f"{live_url}/reports/response-rates")
     assert_accessible(page, "response rates")
+
+
+def test_a_principal_reads_the_report_and_improvement_pages_in_spanish(live_url, new_page, assert_accessible,
+                                                                       world, scored):
+    page = new_page("desktop")
+    sign_in(page, live_url, "principal.a@d1.example")
+    page.locator('a[hreflang="es"]').first.click()  # the header's language switch, kept for the session
+    school = world.school_a.id
+    pages = {
+        f"/reports/schools/{school}": ("Quiénes respondieron", "informe del ambiente escolar"),
+        f"/reports/schools/{school}/print": ("School A: informe del ambiente escolar",
+                                             "Este es el informe para imprimir"),
+        f"/reports/schools/{school}/parents": ("Resultados de madres, padres y tutores en School A",
+                                               "pregunta por pregunta"),
+        f"/improve/schools/{school}": ("Mejora: School A", "Agentes de recursos escolares (SRO)"),
+        f"/improve/schools/{school}/sro": ("Lista de verificación SECURe de School A",
+                                           "Guardar la lista de verificación"),
+    }
+    for path, (heading, words) in pages.items():
+        page.goto(f"{live_url}{path}")
+        assert page.locator("html").get_attribute("lang") == "es", path
+        assert page.get_by_role("heading", name=heading).first.is_visible(), path
+        assert words in page.locator("main").inner_text(), path
+        assert_accessible(page, f"{path} in Spanish")

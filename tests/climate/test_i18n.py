@@ -10,6 +10,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from flask_babel import refresh
 
 from climate.extensions import db
 from climate.scoring import score_administration
@@ -202,3 +203,81 @@ def test_respondent_pages_keep_their_own_language_switch(client, administration,
     assert "/language/" not in html  # the survey's own switch, not the staff one
     spanish = client.get(f"/s/{code}?lang=es", follow_redirects=True)
     assert html_lang(spanish) == "es"
+
+
+@pytest.fixture
+def scored_with_parents(administration, world):
+    counts = {(world.school_a.id, "student"): 60, (world.school_a.id, "instructional_staff"): 12,
+              (world.school_a.id, "parent"): 15, (world.school_b.id, "student"): 30}
+    simulate_administration(administration, counts, seed=3)
+    run = score_administration(administration)
+    db.session.commit()
+    return administration
+
+
+def test_a_principal_reads_the_report_print_view_parent_results_improvement_and_checklist_in_spanish(
+        client, auth, world, scored_with_parents):
+    school_id, admin_id = world.school_a.id, scored_with_parents.id
+    auth.sign_in("principal.a@d1.example")
+    # a school checklist with an open item, so the improvement page lists SECURe action items
+    saved = client.post(f"/improve/schools/{school_id}/sro",
+                        data={"has_sro": "yes", "mou_date": "2024-08-15", "rating-SEC-2-S2": "not_met"})
+    assert saved.status_code == 302
+    switch(client, "es", "/")
+    report = f"/reports/schools/{school_id}?administration={admin_id}"
+    pages = {
+        report: (["Quiénes respondieron", "Respuestas en School A", "Puntuaciones por dominio. El rombo marca",
+                  "puntuaciones de escala por dominio en School A", "Informe para imprimir",
+                  "Resultados de las familias", "Medida", "Intervalo del 95%"],
+                 ["Who answered", "Domain scores. The diamond marks", "domain scale scores at", "Printable report",
+                  "respondents scored; response rate", "are never shown, nor any group"]),
+        f"/reports/schools/{school_id}/print?administration={admin_id}":
+            (["Este es el informe para imprimir", "Imprimir este informe", "Volver al informe",
+              "Los intervalos son intervalos de confianza del 95%."],
+             ["This is the printable report", "Print this report", "Intervals are 95% confidence intervals",
+              "Scale scores run from 100 to 500"]),
+        f"/reports/schools/{school_id}/parents?administration={admin_id}":
+            (["Resultados de madres, padres y tutores en School A", "pregunta por pregunta",
+              "Madres, padres y tutores:"],
+             ["Parent and guardian results at", "Parent results are reported item by item",
+              "percent choosing each answer"]),
+        f"/improve/schools/{school_id}": (["Mejora: School A", "Recomendaciones, de la más urgente",
+                                           "Agentes de recursos escolares (SRO): pasos de acción SECURe",
+                                           "No cumplido", "Agregar al plan", "Lista de verificación SECURe"],
+                                          ["Recommendations, most urgent first", "Urgency is the strength",
+                                           "School resource officers: SECURe action items", "Add to plan",
+                                           "Officers at the school", "Not met"]),
+        f"/improve/schools/{school_id}/sro": (["Lista de verificación SECURe de School A",
+                                               "Para empezar (una colaboración nueva",
+                                               "Cumplido en parte", "Guardar la lista de verificación",
+                                               "Fecha del memorando de entendimiento (MOU)"],
+                                              ["A review of how the district", "Save the checklist",
+                                               "Partly met", "To start (a new partnership",
+                                               "Date of the memorandum of understanding"]),
+    }
+    for path, (spanish, english) in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert html_lang(response) == "es", path
+        text = text_of(response)
+        for words in spanish:
+            assert words in text, (path, words)
+        for words in english:
+            assert words not in text, (path, words)
+
+
+def test_recommendation_evidence_is_the_rules_sentence_in_english_and_spanish_otherwise(app, world, scored):
+    """The evidence the rules write in English (surveys/) is rebuilt from its numbers in the reader's language."""
+    from climate.improve.recommendations import recommendation_evidence, school_recommendations, school_results
+
+    administration, _run = scored
+    recs = school_recommendations(school_results(world.school_a, administration))
+    assert {"least_favorable", "low_response"} <= {r.kind for r in recs}
+    with app.test_request_context("/"):
+        assert [recommendation_evidence(r) for r in recs] == [r.evidence for r in recs]
+    with app.test_request_context("/?lang=es"):
+        refresh()  # the test's app context outlives a request: forget the English it cached
+        spanish = [recommendation_evidence(r) for r in recs]
+    for r, text in zip(recs, spanish):
+        assert text != r.evidence and ("excludes zero" not in text and "submitted the survey" not in text), text
+        assert re.findall(r"\d+", text) == re.findall(r"\d+", r.evidence), (r.evidence, text)

@@ -116,6 +116,9 @@ def test_action_items_carry_the_sro_evidence_and_the_district_view_lists_the_sch
     assert first.index("SEC-2-S2") < first.index("SEC-1-S1")  # the evidence ranks SEC-2-S2 first
     evidence = first.split("SEC-2-S2", 1)[1].split("Add to plan")[0]
     assert "Survey evidence: Students' Discipline score is 268" in evidence and sentence in evidence
+    spanish = text_of(client.get(f"/improve/schools/{world.school_a.id}?lang=es")).split("SEC-2-S2", 2)[1]
+    assert "Lo que muestra la encuesta: La puntuación de Disciplina de los estudiantes es 268" in spanish
+    assert "Students' Discipline score" not in spanish
     report = text_of(client.get(f"/reports/schools/{world.school_a.id}"))
     assert "What stands out " + sentence in report
     assert "35% of students say officers treat all students fairly (district 70%)." not in report  # 50% fair
