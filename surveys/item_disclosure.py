@@ -9,8 +9,9 @@ So, for each item published per subgroup, on top of the partition decision:
 2. in every published sum of the item (school = its categories + remainder; district = its
    categories + remainder), the hidden categories with answers are none, or at least two with N
    answers together; else the smallest shown ones are hidden too, or all ("complement");
-3. a school category hidden for the item hides the district's same category for it (the district
-   cell is the sum of the school cells: its only other equation);
+3. the district's cell of a category is hidden unless the schools' hidden cells of that category
+   are at least two with N answers together (the district cell less the shown schools' cells gives
+   their sum, so they are protected as a partition's hidden categories are);
 4. a school (or district) whose whole-group item cell is hidden shows none of its subgroup cells,
    and a cell hidden in an earlier revision stays hidden (the gate passes both in);
 5. ``surveys.disclosure.audit`` then plays the reader of the item's four answer counts, with every
@@ -101,10 +102,18 @@ def _item_rules(group, item, item_cells, decision, min_n, hidden_items, hidden=N
                 hidden[key] = COMPLEMENT
                 held.append(n)
                 changed = True
-        for key in [k for k in hidden if k[1] is not None] + [k for k in decision.hidden if len(k) == 4
-                                                               and k[0] == group and k[1] is not None]:
-            district = (group, None, key[2], key[3])
-            if district in {k for k, _ in by_partition.get((None, key[2]), [])} and \
+        # rule 3: the district cell minus the shown schools' cells gives the hidden schools' cells
+        # of that category together, so they must be at least two with N answers, as in a partition
+        held_by_category = defaultdict(list)
+        for (school, var), members in by_partition.items():
+            if school is not None:
+                for key, n in members:
+                    if n > 0 and _is_hidden(key, decision, hidden):
+                        held_by_category[(var, key[3])].append(n)
+        for (var, value), held in held_by_category.items():
+            district = (group, None, var, value)
+            if (len(held) < 2 or sum(held) < min_n) and \
+                    district in {k for k, _ in by_partition.get((None, var), [])} and \
                     not _is_hidden(district, decision, hidden):
                 hidden[district] = COMPLEMENT
                 changed = True

@@ -66,3 +66,30 @@ def test_partition_hiding_and_hidden_whole_cells_carry_over():
     out = protect_subgroup_items("student", school, subgroups, ["S_SRO_DISC"], codes, cells, decision, MIN_N, whole)
     assert ("student", 2, "grade", "6", "S_SRO_DISC") in out.hidden
     assert ("student", 2, "grade", "7", "S_SRO_DISC") in out.hidden
+
+
+def test_the_district_shows_a_category_two_schools_hide_with_n_answers_together():
+    """Schools 1 and 2 each have 6 grade-8 students who answer (hidden, with a complement); the
+    district's grade-8 cell gives only their 12 answers together: shown, and the audit still passes."""
+    rng = np.random.default_rng(4)
+    school = np.r_[np.full(66, 1), np.full(76, 2)]
+    grade = np.array(["6"] * 30 + ["7"] * 30 + ["8"] * 6 + ["6"] * 35 + ["7"] * 35 + ["8"] * 6, dtype=object)
+    subgroups = {"grade": grade}
+    codes = rng.integers(0, 4, size=(school.size, 1))
+    cells = [c for c in item_cells(codes, ["S_SRO_DISC"], "student", school, subgroups) if c["subgroup"]]
+    facts = Facts.build(school, "student", subgroups)
+    decision = decide(facts, MIN_N, remainder_complements=True)
+    out = protect_subgroup_items("student", school, subgroups, ["S_SRO_DISC"], codes, cells, decision, MIN_N, {})
+    hidden_at = {k[1] for k in out.hidden if k[3] == "8"} | {k[1] for k, _ in decision.hidden.items()
+                                                            if len(k) == 4 and k[3] == "8"}
+    assert {1, 2} <= hidden_at
+    assert ("student", None, "grade", "8", "S_SRO_DISC") not in out.hidden
+    assert not decision.is_hidden(("student", None, "grade", "8"))
+    names = _measures("S_SRO_DISC")
+    x = codes[:, 0]
+    values = (x[:, None] == np.arange(4)).astype(float)
+    facts = Facts.build(school, "student", subgroups, measures=names, has=np.ones((x.size, 4), dtype=bool))
+    keys = {k[:4] + (m,): r for k, r in out.hidden.items() for m in names}
+    keys.update({k + (m,): r for k, r in decision.hidden.items() if len(k) == 4 for m in names})
+    assert audit(facts, values, Decision(keys, MIN_N), count_measures=names, exclusive=[names]).ok
+    assert not out.residual
