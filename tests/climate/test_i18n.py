@@ -210,8 +210,9 @@ def test_district_staff_compare_schools_in_spanish_with_and_without_the_subgroup
     assert ("brechas en Relaciones mayores que su intervalo" in gaps
             or "Ninguna brecha entre subgrupos en relaciones es mayor que su intervalo" in gaps)
     # a school clearly above or below the district mean is marked in Spanish, and the CSV has the same labels
-    diff = text_of(client.get("/reports/comparison?view=difference"))
-    assert " above" not in diff and " below" not in diff
+    diff = client.get("/reports/comparison?view=difference").get_data(as_text=True)
+    marks = re.findall(r'class="num [^"]*flag-(above|below)[^"]*"><strong>[^<]* (por encima|por debajo)</strong>', diff)
+    assert marks and all(word == {"above": "por encima", "below": "por debajo"}[flag] for flag, word in marks)
     csv_rows = client.get("/reports/comparison.csv").get_data(as_text=True).splitlines()
     assert csv_rows[0].startswith("Escuela,Nivel,Calificados,") and csv_rows[-1].startswith("Media del distrito,Todos,")
 
