@@ -4,14 +4,19 @@ significant subgroup gaps of one topic."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from surveys.stats import difference
 from surveys.subgroups import REPORTED
 
 from .. import results
-from ..labels import level_label, topic_label
+from ..labels import level_label, school_level_label, topic_label
 from ..models import SCHOOL_LEVELS, Administration
 from .common import instruments_of, subgroup_gaps
+
+
+# A difference whose interval excludes 0 is marked with a word; the key stays English for the CSS class.
+FLAG_TEXT = {"above": _l("above"), "below": _l("below")}
 
 
 def _cell_text(c: dict | None) -> str | None:
@@ -39,7 +44,8 @@ def _entry(topic: str, c: dict | None, district: dict | None, view: str) -> dict
             else:
                 entry["value"] = d.diff
                 entry["flag"] = ("above" if d.diff > 0 else "below") if d.significant else None
-                entry["text"] = f"{d.diff:+.0f} ± {d.half:.0f}" + (f" {entry['flag']}" if entry["flag"] else "")
+                flag = f" {FLAG_TEXT[entry['flag']]}" if entry["flag"] else ""
+                entry["text"] = f"{d.diff:+.0f} ± {d.half:.0f}{flag}"
         else:
             entry["value"] = c["mean"]
             entry["text"] = f"{c['mean']:.0f}"
@@ -60,8 +66,8 @@ def comparison_table(administration: Administration, run, group: str, level: str
     topics = list(inst.scaled_topics)
     all_cells = results.index_cells(results.cells(run, group=group, measure_kind="topic"))
     schools = [s for s in administration.schools if not level or s.level == level]
-    columns = [{"key": "school", "label": "School"}, {"key": "level", "label": "Level"},
-               {"key": "n", "label": "Scored"}] + [{"key": t, "label": topic_label(t)} for t in topics]
+    columns = [{"key": "school", "label": _("School")}, {"key": "level", "label": _("Level")},
+               {"key": "n", "label": _("Scored")}] + [{"key": t, "label": topic_label(t)} for t in topics]
     district_cells = {t: all_cells.get((None, group, "topic", t, None, None)) for t in topics}
     rows = []
     for s in schools:
@@ -83,7 +89,7 @@ def comparison_table(administration: Administration, run, group: str, level: str
     present = [r for r in rows if key(r)[0] in (0, False)]
     missing = [r for r in rows if key(r)[0] not in (0, False)]
     present.sort(key=key, reverse=(direction == "desc"))
-    district_row = {"n": _max_n(district_cells.values()), "cells": [
+    district_row = {"label": _("District mean"), "level": _("All"), "n": _max_n(district_cells.values()), "cells": [
         {"topic": t, "cell": c, "text": _cell_text(c) or f"{c['mean']:.0f}",
          "level": c["level"] if c else None, "flag": None, "hidden": bool(c and c["suppressed"])}
         for t, c in district_cells.items()]}
@@ -106,10 +112,10 @@ def table_as_lists(table: dict) -> list[list[str]]:
     """The comparison table's text, header first: what the CSV holds and what the page shows."""
     out = [[c["label"] for c in table["columns"]]]
     for row in table["rows"]:
-        out.append([row["school"].name, row["school"].level.capitalize(),
+        out.append([row["school"].name, school_level_label(row["school"].level),
                     "" if row["n"] is None else str(row["n"])] + [c["text"] for c in row["cells"]])
     d = table["district"]
-    out.append(["District mean", "All", "" if d["n"] is None else str(d["n"])] + [c["text"] for c in d["cells"]])
+    out.append([d["label"], d["level"], "" if d["n"] is None else str(d["n"])] + [c["text"] for c in d["cells"]])
     return out
 
 

@@ -180,6 +180,43 @@ def test_district_staff_read_administration_exports_and_error_pages_in_spanish(c
     assert "Inició sesión como personal del distrito" in text_of(client.get("/"))
 
 
+def test_district_staff_compare_schools_in_spanish_with_and_without_the_subgroup_gaps(client, auth, world, scored):
+    auth.sign_in("staff1@d1.example")
+    switch(client, "es", "/reports/comparison")
+    english = ["Compare schools", "Respondent group", "Difference from the district mean", "District mean",
+               "Select a column heading to sort", "Subgroup gaps within schools", "For a topic you choose",
+               "Choose a topic and select", "Show gaps", "Download this table", "All levels", "larger than"]
+    common = ["Comparar escuelas", "Grupo de encuestados", "Nivel escolar", "Media del distrito",
+              "Seleccione el encabezado de una columna para ordenar", "Descargar esta tabla (CSV)",
+              "Calificados", "Primaria"]
+    pages = {
+        "/reports/comparison": common + ["Brechas entre subgrupos dentro de las escuelas",
+                                         "puntuaciones de escala por tema", "Elija un tema y seleccione"],
+        "/reports/comparison?view=difference&level=elementary": common + [
+            "diferencia con la media del distrito y su intervalo del 95%;", "Mostrar las puntuaciones de escala",
+            "nivel escolar: Primaria"],
+        "/reports/comparison?gaps=relationships&gapsby=all":
+            common + ["Brechas entre subgrupos dentro de las escuelas: Relaciones"],
+    }
+    for path, spanish in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200 and html_lang(response) == "es", path
+        text = text_of(response)
+        for words in spanish:
+            assert words in text, (path, words)
+        for words in english:
+            assert words not in text, (path, words)
+    gaps = text_of(client.get("/reports/comparison?gaps=relationships&gapsby=all"))
+    assert ("brechas en Relaciones mayores que su intervalo" in gaps
+            or "Ninguna brecha entre subgrupos en relaciones es mayor que su intervalo" in gaps)
+    # a school clearly above or below the district mean is marked in Spanish, and the CSV has the same labels
+    diff = client.get("/reports/comparison?view=difference").get_data(as_text=True)
+    marks = re.findall(r'class="num [^"]*flag-(above|below)[^"]*"><strong>[^<]* (por encima|por debajo)</strong>', diff)
+    assert marks and all(word == {"above": "por encima", "below": "por debajo"}[flag] for flag, word in marks)
+    csv_rows = client.get("/reports/comparison.csv").get_data(as_text=True).splitlines()
+    assert csv_rows[0].startswith("Escuela,Nivel,Calificados,") and csv_rows[-1].startswith("Media del distrito,Todos,")
+
+
 def test_the_switch_returns_only_to_a_page_of_this_site(client):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "relative", ""):
         response = client.get("/language/es", query_string={"next": target})
