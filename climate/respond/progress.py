@@ -5,16 +5,13 @@ The survey pages are the hot path (thousands of respondents at once on a small s
 use SQLAlchemy Core, and a fixed, small number of statements:
 
 * a page view or the review page: one SELECT of the respondent's state and answers (`state`);
-* a page save on PostgreSQL: one statement on an autocommit connection (`save_pinned`), when
-  this process knows the administration group's pinned questionnaire (`model.pinned`): the guard
-  UPDATE (the response still in progress, its administration open, its pinned questionnaire the
-  one the form was checked against), the DELETE of the page's blank items and the upsert of its
-  answers are CTEs of one statement, one round trip with no BEGIN or COMMIT;
-* otherwise (SQLite, or the first save of a group in a process): one conditional ``UPDATE
-  response ... RETURNING`` (`lock_for_save`) that is the guard and returns what is needed to
-  build the page, then the page's write (`store_page`: on PostgreSQL the DELETE of the blanks
-  runs in a CTE of the ``INSERT ... ON CONFLICT DO UPDATE``; SQLite has no DML in CTEs, so it
-  sends the two separately);
+* a page save on PostgreSQL, once this process knows the group's pinned questionnaire: one
+  autocommit statement (`save_pinned`) whose CTEs are the guard UPDATE (response in progress,
+  administration open, the pinned questionnaire the form was checked against), the DELETE of the
+  page's blanks and the upsert of its answers;
+* otherwise (SQLite, or a group's first save in a process): the guard ``UPDATE ... RETURNING``
+  (`lock_for_save`), then the page's write (`store_page`; SQLite has no DML in CTEs, so it sends
+  the DELETE and the upsert separately);
 * the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
@@ -23,12 +20,10 @@ Every write is safe to repeat and safe to race, because the database decides:
   savepoint and, on IntegrityError, uses the row the other request made;
 * a page save takes the response row first (the guard UPDATE); after submit it matches nothing,
   so a late or replayed save changes nothing;
-* submit is a conditional UPDATE (``in_progress -> submitted``) whose rowcount says whether this
-  request did it; replays are harmless.
+* submit is a conditional UPDATE (``in_progress -> submitted``); its rowcount says whether this
+  request did it. Writers lock rows in one order (access code, then response): no deadlock.
 
-Writers lock rows in one order (access code, then response) so PostgreSQL cannot deadlock.
-Nothing here stores who the respondent is: no IP address, user agent or name, dates only.
-"""
+Nothing here stores who the respondent is: no IP address, user agent or name, dates only."""
 from __future__ import annotations
 
 import datetime as dt

@@ -12,11 +12,10 @@ Routes
   /o/<token>               open link: a fresh one-time code per visitor; a browser that started
                            one is asked whether to continue it or start one for someone else
 
-The code leaves the address bar once it is entered: opening a code puts the access code's id
-(and its response's, after consent) in the signed session cookie, and every survey page after
-that has a code-free address. So a page shows answers only to the visit that entered the code;
-a browser without that session is asked for the code. A session that holds a survey is never
-throttled: its pages read no throttle at all.
+The code leaves the address bar once it is entered: the access code's id (and its response's,
+after consent) goes in the signed session cookie, and later pages have code-free addresses, so a
+page shows answers only to the visit that entered the code. A session holding a survey is never
+throttled.
 
 Every code that cannot be used (unknown, submitted, opted out, outside the window) gets the same
 page and status, and counts as a failure for the client's throttle (`climate.throttle`)."""
