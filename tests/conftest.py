@@ -46,12 +46,17 @@ class RequestContextClient(FlaskClient):
                 db.session.remove()
 
 
-def make_app(**overrides):
+def make_app(instance_path=None, **overrides):
     from climate.config import database_url
     config = dict(TEST_CONFIG)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(Path(_INSTANCE)) if os.environ.get("DATABASE_URL") else DATABASE_URL
     config.update(overrides)
-    app = create_app(config)
+    if instance_path:
+        os.environ["CLIMATE_INSTANCE_PATH"] = str(instance_path)
+    try:
+        app = create_app(config)
+    finally:
+        os.environ["CLIMATE_INSTANCE_PATH"] = _INSTANCE
     app.test_client_class = RequestContextClient
     return app
 
@@ -96,6 +101,142 @@ def _app_in_context(**overrides):
 @pytest.fixture
 def app(_schema):
     yield from _app_in_context()
+
+
+class DemoSnapshot:
+    """The demo seeded once per run, as `climate demo` seeds it: a database to copy from, the
+    instance folder holding its accounts file, and the lines the seeding printed."""
+
+    def __init__(self, url, instance, lines):
+        self.url, self.instance, self.lines = url, instance, lines
+
+
+def _database_copy(source, name, folder):
+    """A fresh database `name` holding what `source` holds: a file copy in `folder` on SQLite, a
+    template copy on PostgreSQL (no connection to `source` may be open). Returns its URL."""
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(source)
+    if url.get_backend_name() == "sqlite":
+        target = Path(folder) / f"{name}.sqlite"
+        shutil.copyfile(url.database, target)
+        if Path(url.database + "-wal").exists():  # pages not yet checkpointed into the file
+            shutil.copyfile(url.database + "-wal", str(target) + "-wal")
+        return url.set(database=str(target)).render_as_string(hide_password=False)
+    return _create_database(url, name, template=url.database)
+
+
+def _create_database(url, name, template=None):
+    """(Re)create PostgreSQL database `name` on `url`'s server, empty or as a copy of `template`."""
+    from sqlalchemy import create_engine
+
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(copy):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(copy)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).unlink(missing_ok=True)
+        return
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(_schema, request, tmp_path_factory):
+    """The demo seeded once per run, so that every test reading the demo starts from a copy of it
+    instead of seeding again (about a minute each). On SQLite it is the database `climate demo`
+    built for `command_demo`; on PostgreSQL `seed_demo` fills a database of its own."""
+    import flask_migrate
+    from sqlalchemy.engine import make_url
+
+    from climate.commands.demo_data import seed_demo
+
+    base = make_url(make_app().config["SQLALCHEMY_DATABASE_URI"])
+    if base.get_backend_name() == "sqlite":
+        seeded = request.getfixturevalue("command_demo")
+        assert seeded.result.returncode == 0, seeded.result.stderr
+        yield DemoSnapshot(f"sqlite:///{seeded.instance / 'climate.sqlite'}", seeded.instance,
+                           seeded.result.stdout.splitlines())
+        return
+    instance = tmp_path_factory.mktemp("demo-snapshot") / "instance"
+    instance.mkdir()
+    url = _create_database(base, f"{base.database}_demo")
+    app = make_app(instance_path=instance, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        flask_migrate.upgrade(directory=app.extensions["migrate"].directory)
+        lines = seed_demo(echo=lambda *_: None)
+        db.session.remove()
+        db.engine.dispose()
+    yield DemoSnapshot(url, instance, lines)
+    _drop_database(url)
+
+
+@pytest.fixture
+def demo_app(_demo_snapshot, tmp_path):
+    """The app on a fresh copy of the seeded demo (district Riverbend, its six schools, two scored
+    administrations and an open one), with the demo's accounts file in its instance folder."""
+    import shutil
+
+    instance = tmp_path / "demo-instance"
+    shutil.copytree(_demo_snapshot.instance, instance, ignore=shutil.ignore_patterns("*.sqlite*"))
+    copy = _database_copy(_demo_snapshot.url, f"demo_copy_{os.getpid()}", tmp_path)
+    app = make_app(instance_path=instance, SQLALCHEMY_DATABASE_URI=copy)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    _drop_database(copy)
+
+
+class CommandDemo:
+    """`climate demo --no-serve` run once per run in a fresh instance folder, as a new user runs it
+    (its own embedded SQLite database), and its completed process."""
+
+    def __init__(self, instance, result):
+        self.instance, self.result = instance, result
+
+    def copy(self, folder):
+        """A copy of the seeded instance folder under `folder`, for a test to run the demo on."""
+        import shutil
+
+        return Path(shutil.copytree(self.instance, Path(folder) / "seeded-instance"))
+
+
+@pytest.fixture(scope="session")
+def command_demo(tmp_path_factory):
+    import subprocess
+    import sys
+
+    instance = tmp_path_factory.mktemp("command-demo") / "instance"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_BASE_URL")}
+    env["CLIMATE_INSTANCE_PATH"] = str(instance)
+    result = subprocess.run([sys.executable, "-m", "climate.cli", "demo", "--no-serve"],
+                            cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+                            timeout=600)
+    return CommandDemo(instance, result)
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def demo_auth(demo_client):
+    return AuthActions(demo_client)
 
 
 @pytest.fixture

@@ -60,6 +60,16 @@ def new_page(browser):
 def live_url(app):
     """The test app (same database as the `app` fixture, CSRF on as in production) served by
     werkzeug in a thread on a free loopback port. Works on SQLite and PostgreSQL."""
+    yield from _serve(app)
+
+
+@pytest.fixture
+def demo_live_url(demo_app):
+    """The same, for the app on a copy of the seeded demo (`demo_app`)."""
+    yield from _serve(demo_app)
+
+
+def _serve(app):
     from werkzeug.serving import make_server
 
     app.config["WTF_CSRF_ENABLED"] = True

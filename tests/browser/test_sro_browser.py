@@ -14,10 +14,9 @@ KNOW = {"en": "I know the police officer who works at this school.",
 
 
 @pytest.fixture
-def demo(app):
-    from climate.commands.demo_data import PRINCIPAL_EMAIL, seed_demo
+def demo(demo_app):
+    from climate.commands.demo_data import PRINCIPAL_EMAIL
 
-    seed_demo(echo=lambda *_: None)
     principal = db.session.scalar(select(User).where(User.email == PRINCIPAL_EMAIL))
     principal.set_password(PASSWORD)
     db.session.commit()
@@ -25,8 +24,9 @@ def demo(app):
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_principal_reads_cedar_middles_sro_section_and_its_evidence(live_url, new_page, assert_accessible, demo,
+def test_principal_reads_cedar_middles_sro_section_and_its_evidence(demo_live_url, new_page, assert_accessible, demo,
                                                                    lang):
+    live_url = demo_live_url
     email, cedar = demo
     page = new_page("desktop")
     page.goto(f"{live_url}/auth/sign-in")

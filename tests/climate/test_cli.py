@@ -37,13 +37,14 @@ def test_help_in_a_fresh_instance_creates_no_database(tmp_path, args):
     assert "alembic" not in result.stderr
 
 
-def test_a_command_creates_the_embedded_database_when_it_runs_without_alembic_info_lines(tmp_path):
+def test_a_command_creates_the_embedded_database_when_it_runs_without_alembic_info_lines(tmp_path, command_demo):
     """The first real command builds the database from the migrations, quietly; so does the demo."""
     first = climate("administration", "list", instance=tmp_path)
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "climate.sqlite").exists()
-    demo = climate("demo", "--no-serve", instance=tmp_path / "demo")
+    demo = command_demo.result
     assert demo.returncode == 0, demo.stderr
+    assert (command_demo.instance / "climate.sqlite").exists()
     for result in (first, demo):
         assert "INFO  [alembic" not in result.stdout + result.stderr
 
@@ -68,22 +69,24 @@ def test_unwritable_instance_folder_is_reported(tmp_path):
     assert "cannot be written" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_demo_seeds_once_then_serves(tmp_path):
-    """First run seeds; the second run finds everything in place, adds nothing, and serves."""
+def test_demo_seeds_once_then_serves(tmp_path, command_demo):
+    """First run seeds (in a fresh instance, once per run); the second run finds everything in
+    place, adds nothing, and serves."""
     import socket
     import sqlite3
     import time
     import urllib.request
 
-    first = climate("demo", "--no-serve", instance=tmp_path)
+    first = command_demo.result
     assert first.returncode == 0, first.stderr
+    instance = command_demo.copy(tmp_path)
     assert "district@riverbend.example  password: " in first.stdout and "(6 schools)" in first.stdout
     assert "Try the survey: http://127.0.0.1:5000/s/" in first.stdout
     assert re.search(r"one-page summary for families: http://127\.0\.0\.1:5000/reports/schools/\d+/family/summary", first.stdout)
     password = first.stdout.split("district@riverbend.example  password: ")[1].split()[0]
 
     def counts():
-        with sqlite3.connect(tmp_path / "climate.sqlite") as conn:
+        with sqlite3.connect(instance / "climate.sqlite") as conn:
             return {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
                     for t in ("district", "school", "user_account", "administration", "response", "answer",
                               "scoring_run", "plan_item", "sro_assessment")}
@@ -95,7 +98,7 @@ def test_demo_seeds_once_then_serves(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
-    env["CLIMATE_INSTANCE_PATH"] = str(tmp_path)
+    env["CLIMATE_INSTANCE_PATH"] = str(instance)
     server = subprocess.Popen([sys.executable, "-m", "climate.cli", "demo", "--port", str(port)], cwd=REPO,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

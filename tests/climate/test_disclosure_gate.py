@@ -84,14 +84,10 @@ def test_pages_show_no_number_of_a_hidden_cell(scored, world, client, auth):
     assert hidden
 
 
-def test_demo_cedar_middle_shows_female_and_grade_7(app):
+def test_demo_cedar_middle_shows_female_and_grade_7(demo_app):
     from sqlalchemy import select
 
-    from climate.commands.demo_data import seed_administrations, seed_district, seed_scores
     from climate.models import Administration, School
-    seed_district()
-    seed_administrations()
-    seed_scores()
     cedar = db.session.scalar(select(School).where(School.name == "Cedar Middle"))
     administration = db.session.scalar(select(Administration).where(Administration.name == "Spring 2026"))
     run = results.current_run(administration.id)

@@ -374,8 +374,9 @@ def test_a_wrong_numeric_setting_gives_one_sentence_and_a_non_zero_exit(monkeypa
     assert err.startswith(f"Error: {name} must be a whole number from ")
 
 
-def test_demo_prints_the_port_it_serves_in_every_link(tmp_path):
-    """`climate demo --port N`: every address it prints points at port N, and N answers."""
+def test_demo_prints_the_port_it_serves_in_every_link(tmp_path, command_demo):
+    """`climate demo --port N` (on the demo seeded once per run): every address it prints points at
+    port N, and N answers."""
     import os
     import socket
     import subprocess
@@ -388,7 +389,7 @@ def test_demo_prints_the_port_it_serves_in_every_link(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_BASE_URL")}
-    env["CLIMATE_INSTANCE_PATH"] = str(tmp_path)
+    env["CLIMATE_INSTANCE_PATH"] = str(command_demo.copy(tmp_path))
     demo = subprocess.Popen([sys.executable, "-m", "climate.cli", "demo", "--port", str(port)],
                             cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)

@@ -151,16 +151,14 @@ def test_an_analyst_reproduces_a_school_topic_mean(client, auth, world, administ
     assert reproduce(client, administration.id, "School A") >= 3
 
 
-def test_an_analyst_reproduces_a_demo_school_topic_mean(app, client, auth):
+def test_an_analyst_reproduces_a_demo_school_topic_mean(demo_app, demo_client, demo_auth):
     """The issue's case: Cedar Middle in the demo's Spring 2026, every reported student topic."""
     from sqlalchemy import select
 
-    from climate.commands.demo_data import STAFF_EMAIL, seed_administrations, seed_district, seed_scores
+    from climate.commands.demo_data import STAFF_EMAIL
     from climate.extensions import db
     from climate.models import Administration, User
-    seed_district()
-    seed_administrations()
-    seed_scores()
+    client, auth = demo_client, demo_auth
     staff = db.session.scalar(select(User).where(User.email == STAFF_EMAIL))
     staff.set_password(PASSWORD)
     db.session.commit()

@@ -176,11 +176,10 @@ def test_cli_simulate_refuses_a_school_outside_the_administration(runner, closed
     assert result.exit_code != 0 and "has no school named 'School C'" in result.output
 
 
-def test_demo_administrations_are_seeded_once(app):
-    from climate.commands.demo_data import seed_administrations, seed_district
+def test_demo_administrations_are_seeded_once(demo_app, _demo_snapshot):
+    from climate.commands.demo_data import seed_administrations
 
-    seed_district()
-    lines = seed_administrations()
+    lines = _demo_snapshot.lines
     names = set(db.session.scalars(select(Administration.name)))
     assert names == {"Spring 2025", "Spring 2026", "Fall 2026 (open now)"}
     spring = db.session.scalar(select(Administration).where(Administration.name == "Spring 2025"))

@@ -155,10 +155,10 @@ def test_a_principal_sees_only_their_schools_in_the_district_view(sro_scored, cl
     assert f'data-school="{world.school_a.id}"' not in html and "80% of students" not in html
 
 
-def test_demo_cedar_middle_has_sro_numbers_and_evidence(app, client, auth):
-    from climate.commands.demo_data import PRINCIPAL_EMAIL, _read_passwords, seed_demo
+def test_demo_cedar_middle_has_sro_numbers_and_evidence(demo_app, demo_client, demo_auth):
+    from climate.commands.demo_data import PRINCIPAL_EMAIL, _read_passwords
 
-    seed_demo(echo=lambda *_: None)
+    client, auth = demo_client, demo_auth
     cedar = db.session.scalar(select(School).where(School.name == "Cedar Middle"))
     cedar_id = cedar.id
     admin = db.session.scalar(select(Administration).where(Administration.name == "Spring 2026"))
