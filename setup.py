@@ -35,6 +35,7 @@ setup(
         "test": [
             "pytest>=8,<10",
             "pytest-flask>=1.3,<2",
+            "pytest-xdist>=3.6,<4",  # the suite on both cores (README: pytest -n auto)
             "hypothesis>=6.100,<7",
             "playwright>=1.40,<2",
             "axe-playwright-python>=0.1.4,<1",

@@ -9,6 +9,25 @@ from flask import current_app, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+def _database_of_this_worker():
+    """Under pytest-xdist each worker process runs on a PostgreSQL database of its own
+    (`<name>_gw0`, ...), created when missing; subprocesses the tests start inherit it."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("DATABASE_URL")
+    if not (worker and url):
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    plain = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = parsed.set(database=name).render_as_string(hide_password=False)
+
+
+_database_of_this_worker()
 _INSTANCE = tempfile.mkdtemp(prefix="climate-test-instance-")
 os.environ["CLIMATE_INSTANCE_PATH"] = _INSTANCE
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
@@ -345,3 +364,92 @@ def issue(app):
         db.session.commit()
         return [r.code for r in rows]
     return _issue
+
+
+DEMO_FIXTURES = {"command_demo", "_demo_snapshot", "demo_app"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `pytest -n auto --dist loadgroup`, every test of the seeded demo runs on one worker,
+    which seeds the demo once for all of them."""
+    for item in items:
+        if DEMO_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
+
+class _Prebuilt:
+    """What a fixture's build left in the database, kept once per run: the table row counts it
+    started from, the database afterwards (an SQLite backup file, or each table's PostgreSQL
+    COPY and the sequences), and the build's (picklable) return value."""
+
+    def __init__(self, before, saved, value):
+        self.before, self.saved, self.value = before, saved, value
+
+
+_PREBUILT: dict[str, _Prebuilt] = {}
+
+
+def _row_counts():
+    return {t.name: db.session.scalar(text(f'SELECT count(*) FROM "{t.name}"')) for t in db.metadata.sorted_tables}
+
+
+def _save_database(folder, key):
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        import sqlite3
+        path = Path(folder) / f"prebuilt-{len(_PREBUILT)}.sqlite"
+        target = sqlite3.connect(path)
+        with db.engine.connect() as conn:
+            conn.connection.dbapi_connection.backup(target)
+        target.close()
+        return path
+    tables = {}
+    with db.engine.connect() as conn:
+        with conn.connection.dbapi_connection.cursor() as cur:
+            for table in db.metadata.sorted_tables:
+                with cur.copy(f'COPY "{table.name}" TO STDOUT (FORMAT BINARY)') as copy:
+                    tables[table.name] = b"".join(bytes(chunk) for chunk in copy)
+            sequences = cur.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'").fetchall()
+        conn.rollback()
+    return tables, sequences
+
+
+def _load_database(saved):
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        import sqlite3
+        source = sqlite3.connect(saved)
+        with db.engine.connect() as conn:
+            source.backup(conn.connection.dbapi_connection)
+        source.close()
+    else:
+        tables, sequences = saved
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE {} CASCADE".format(", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables))))
+            with conn.connection.dbapi_connection.cursor() as cur:
+                for table in db.metadata.sorted_tables:
+                    with cur.copy(f'COPY "{table.name}" FROM STDIN (FORMAT BINARY)') as copy:
+                        copy.write(tables[table.name])
+                for name, last in sequences:
+                    cur.execute("SELECT setval(%s, %s, %s)", (name, last or 1, last is not None))
+    db.session.expire_all()
+
+
+@pytest.fixture
+def prebuilt(tmp_path_factory):
+    """prebuilt(name, build) -> build()'s return value, building once per run for each name (name
+    it after what the build makes, e.g. its module and fixture): later tests that start from the
+    same rows get the database as the first build left it, which saves the simulate-and-score
+    set-ups their seconds each. A test that starts from other rows builds for itself."""
+    def _use(name, build):
+        key = name
+        before = _row_counts()
+        kept = _PREBUILT.get(key)
+        if kept is not None and kept.before == before:
+            _load_database(kept.saved)
+            return kept.value
+        value = build()
+        if kept is None:
+            _PREBUILT[key] = _Prebuilt(before, _save_database(tmp_path_factory.getbasetemp(), key), value)
+        return value
+    return _use

@@ -18,12 +18,14 @@ SCREENSHOTS = os.environ.get("REPORTS_SCREENSHOTS")  # a folder: save PNGs there
 
 
 @pytest.fixture
-def scored(administration, world):
-    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
-              (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
-              (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 30}
-    simulate_administration(administration, counts, seed=7)
-    score_administration(administration)
+def scored(administration, world, prebuilt):
+    def build():
+        counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
+                  (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
+                  (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 30}
+        simulate_administration(administration, counts, seed=7)
+        score_administration(administration)
+    prebuilt("test_reports_browser.scored", build)
     return administration
 
 

@@ -63,11 +63,13 @@ ALLOWED = {
 
 
 @pytest.fixture
-def scene(world, administration, issue):
+def scene(world, administration, issue, prebuilt):
     """District 1's administration with scored results, a plan item and an open link at school A."""
-    simulate_administration(administration, {(world.school_a.id, "student"): 40,
-                                             (world.school_b.id, "student"): 40}, seed=3)
-    score_administration(administration)
+    def build():
+        simulate_administration(administration, {(world.school_a.id, "student"): 40,
+                                                 (world.school_b.id, "student"): 40}, seed=3)
+        score_administration(administration)
+    prebuilt("test_access.scene", build)
     item = PlanItem(school_id=world.school_a.id, administration_id=administration.id, kind="recommendation",
                     ref="least_favorable:student:discipline", title="Discipline", topics=["discipline"],
                     respondent_group="student")

@@ -9,6 +9,7 @@ import pytest
 from climate import results
 from climate.administer.service import create_administration, pinned_instrument
 from climate.extensions import db
+from climate.models import ScoringRun
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 from surveys.domain import DOMAIN_LABELS, DOMAINS, GROUP_LABELS, LEVEL_LABELS
@@ -23,9 +24,10 @@ def simulate_and_score(administration, world, parents_b):
 
 
 @pytest.fixture
-def scored(administration, world):
+def scored(administration, world, prebuilt):
     """Enough parents at both schools for every parent question to be shown."""
-    return administration, simulate_and_score(administration, world, parents_b=40)
+    run_id = prebuilt("test_family.scored", lambda: simulate_and_score(administration, world, parents_b=40).id)
+    return administration, db.session.get(ScoringRun, run_id)
 
 
 def text_of(html: str) -> str:

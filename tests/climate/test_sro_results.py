@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from climate import results
 from climate.extensions import db
-from climate.models import Administration, School
+from climate.models import Administration, School, ScoringRun
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 from surveys.disclosure import REASON_TEXT
@@ -22,11 +22,13 @@ LABELS = {text.format(n=10) for text in REASON_TEXT.values()}
 
 
 @pytest.fixture
-def simulated(administration, world):
-    counts = {(world.school_a.id, "student"): 150, (world.school_b.id, "student"): 80,
-              (world.school_a.id, "instructional_staff"): 24, (world.school_b.id, "instructional_staff"): 16}
-    simulate_administration(administration, counts, seed=11)
-    return administration, score_administration(administration)
+def simulated(administration, world, prebuilt):
+    def build():
+        counts = {(world.school_a.id, "student"): 150, (world.school_b.id, "student"): 80,
+                  (world.school_a.id, "instructional_staff"): 24, (world.school_b.id, "instructional_staff"): 16}
+        simulate_administration(administration, counts, seed=11)
+        return score_administration(administration).id
+    return administration, db.session.get(ScoringRun, prebuilt("test_sro_results.simulated", build))
 
 
 def test_sro_items_are_stored_per_subgroup_through_the_gate(simulated):
