@@ -169,6 +169,41 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             here = (a_r == r) | (r == S)
             return here if q is None else here & (a_ks[q] == k)
 
+        # protected sets of the current revision
+        sets = []
+        for c in cells:
+            if decision.reason(key_of(c)) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key_of(c), members_of(c), "hidden cell"))
+        partners = [{r} for r in range(S)] + [set()]
+        for q, d in enumerate(dims):
+            K, a_k = Ks[q], a_ks[q]
+            if d.var is not None and decision.remainders:
+                for r in range(S + 1):
+                    if 0 < d.counts[r, K, 0] < N:
+                        sets.append((d.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+            if d.var is not None and S > 1:
+                sets += _tie_sets(d, decision, a_r, a_k, n_am, N)
+            # a school hiding a category that the district shows is tied through the district cell to
+            # the other schools hiding it: its programs take in the one hiding the most respondents there
+            hidden_at = np.array([[any(dec.hidden_in(d.key(r, k), name) for _, dec in layers for name in names)
+                                   for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+            for k in range(K):
+                rs = np.flatnonzero(hidden_at[:S, k])
+                if rs.size > 1 and not hidden_at[S, k]:
+                    for r in rs:
+                        others = rs[rs != r]
+                        partners[r].add(int(others[np.argmax(d.counts[others, k, 0])]))
+        for li in range(1, len(layers)):
+            new = (layer_bits >> li) & 1 == 0
+            for c in cells:
+                sel = members_of(c) & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((key_of(c), sel, "revision change"))
+        checked = [(key, sel, what) for key, sel, what in sets
+                   if any(n_am[sel, j].sum() > 0 and not (what in TIE_SETS and n_am[sel, j].sum() >= N) for j in range(m))]
+        if not checked:
+            continue  # nothing to check in this program: it is not built
         g_rows, g_cols = [], []
         for li, (mk, dec) in enumerate(layers):
             in_layer = np.ones(A_n, dtype=bool) if li == 0 else (layer_bits >> li) & 1 == 1
@@ -204,41 +239,10 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 e_rhs.append(float(n_am[a, grp].max()))
         E = csr_matrix((e_vals, (e_rows, e_cols)), shape=(len(e_rhs), nvar))
         whole = _Program(E, np.array(e_rhs), G, lo, hi, lb, ub, truth)
-        # protected sets of the current revision
-        sets = []
-        for c in cells:
-            if decision.reason(key_of(c)) == FEWER:  # a revision-hidden cell is protected through its change
-                sets.append((key_of(c), members_of(c), "hidden cell"))
-        partners = [{r} for r in range(S)] + [set()]
-        for q, d in enumerate(dims):
-            K, a_k = Ks[q], a_ks[q]
-            if d.var is not None and decision.remainders:
-                for r in range(S + 1):
-                    if 0 < d.counts[r, K, 0] < N:
-                        sets.append((d.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
-            if d.var is not None and S > 1:
-                sets += _tie_sets(d, decision, a_r, a_k, n_am, N)
-            # a school hiding a category that the district shows is tied through the district cell to
-            # the other schools hiding it: its programs take in the one hiding the most respondents there
-            hidden_at = np.array([[any(dec.hidden_in(d.key(r, k), name) for _, dec in layers for name in names)
-                                   for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
-            for k in range(K):
-                rs = np.flatnonzero(hidden_at[:S, k])
-                if rs.size > 1 and not hidden_at[S, k]:
-                    for r in rs:
-                        others = rs[rs != r]
-                        partners[r].add(int(others[np.argmax(d.counts[others, k, 0])]))
-        for li in range(1, len(layers)):
-            new = (layer_bits >> li) & 1 == 0
-            for c in cells:
-                sel = members_of(c) & new
-                nd = n_am[sel].max() if sel.any() else 0
-                if 0 < nd < N:
-                    sets.append((key_of(c), sel, "revision change"))
         var_row = a_r[var_atom]
         family = _families(m, [[d] + ts for d, ts in ties] + groups_)
         local, queue = {}, defaultdict(list)
-        for key, sel, what in sets:
+        for key, sel, what in checked:
             for j in range(m):
                 v = var_id[sel, j]
                 v = v[v >= 0]
