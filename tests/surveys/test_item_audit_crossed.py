@@ -85,5 +85,8 @@ def test_one_table_at_a_time_misses_what_the_crossing_gives():
     assert not crossed.ok
     pinned = {(f.key, f.measure) for f in crossed.failures}
     assert {(("student", SCHOOL, "grade", "6"), m) for m in names} <= pinned
+    # a pinned set's range is solved at both ends: the same as the full ranges of spans=True
+    ranges = audit(facts, answer_values(codes), decision, count_measures=names, exclusive=[names], spans=True).ranges
     for f in crossed.failures:
         assert f.high - f.low < 1  # a single whole count
+        assert np.allclose(ranges[(f.key, f.measure, f.what)], (f.low, f.high), atol=1e-6)
