@@ -92,8 +92,8 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     unknowns of its school (and, for each category it hides that the district shows, of the other
     school hiding most there, which the district cell ties to it) in the measures tied to the one
     checked, every other unknown fixed at the truth: a range found there is never wider than
-    the true one.  Only a set found too narrow there is solved over the whole block.  All minimum and
-    maximum programs of one such part go to HiGHS as one block-diagonal program."""
+    the true one.  Only a set found too narrow there is solved over the whole block.  The sets of
+    one such part are solved one after another in one HiGHS model (``_Program.spans``)."""
     x = np.asarray(values, dtype=np.float64)
     m = len(facts.measures)
     if x.shape != (len(facts.school_ids), m):
