@@ -25,7 +25,7 @@ setup(
         "wtforms>=3.1,<4",
         "email-validator>=2.1,<3",
         "numpy>=1.26,<3",
-        "scipy>=1.11,<2",  # t quantiles for intervals, root finding for the scale cuts
+        "scipy>=1.15,<2",  # t quantiles, root finding for the scale cuts; HiGHS (_highspy) for the disclosure audit
         "pyyaml>=6.0,<7",
         "pydantic>=2.5,<3",  # declared models for the instrument and guidance files
         "pyreadstat>=1.2,<2",

@@ -17,11 +17,12 @@ So, for each item published per subgroup, on top of the partition decision:
 5. ``surveys.disclosure.audit`` then plays the reader of the item's four answer counts, with every
    shown cell to the published precision (whole percent of n) and every earlier revision; each
    set it can pin (a hidden cell, a non-answering remainder, respondents new since a revision)
-   makes one more shown category of that partition hidden, until the audit passes.  This audit
-   reads one background question at a time (``combine=False``): crossing two questions, as the
-   scale-score audit does, made it 5x slower (25 s of a 28 s scoring on the test district).  What it can
-   still pin once a partition shows nothing more comes from the whole-group cells alone, which the
-   gate published before (and without) these cells; those are returned as ``residual``.
+   makes one more shown category of that partition hidden, until the audit passes.  Like the
+   scale-score audit, it crosses every pair of the group's background questions: the grade and
+   sex tables count the same respondents, so a reader who knows how they cross can take a
+   Female cell out of the grade cells.  What it can still pin once a partition shows nothing
+   more comes from the whole-group cells alone, which the gate published before (and without)
+   these cells; those are returned as ``residual``.
 
 Keys are (group, school_id | None, subgroup, value, item), as the gate stores per-item hiding."""
 from __future__ import annotations
@@ -138,7 +139,7 @@ def _audited(group, item, x, school_ids, subgroups, item_cells, decision, hidden
         keys.update({k + (m,): r for k, r in hidden.items() for m in names})
         keys.update({k + (m,): COMPLEMENT for k in whole for m in names})
         dec = Decision(keys, min_n, decision.counts, decision.measures, decision.remainders)
-        result = audit(facts, values, dec, count_measures=names, exclusive=[names], previous=previous, combine=False)
+        result = audit(facts, values, dec, count_measures=names, exclusive=[names], previous=previous)
         if result.ok:
             return hidden, []
         added, residual = False, []

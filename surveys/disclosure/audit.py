@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix, identity, kron, vstack
+from scipy.sparse import csr_matrix
 
 from ..domain import PUBLISHED_DECIMALS
-from .policy import DEFAULT_WIDTH, Decision, FEWER, Facts, SCORE_RANGE, SCREEN_MAX, _row_basis, blocks, describe
+from .policy import DEFAULT_WIDTH, Decision, FEWER, Facts, SCORE_RANGE, SCREEN_MAX, blocks, describe
+from .program import _pinned, _Program
 from .sets import TIE_SETS, programs as _programs, tie_sets as _tie_sets
 
 
@@ -33,7 +33,7 @@ class Failure:
 class AuditResult:
     failures: list
     n_sets: int          # protected respondent sets x measures checked
-    n_lps: int           # linear programs solved
+    n_lps: int           # linear programs solved (one per end of a range)
     ranges: dict = field(default_factory=dict)  # (key, measure, what) -> (low, high), with spans=True
 
     @property
@@ -44,92 +44,6 @@ class AuditResult:
         if self.ok:
             return "passed"
         return f"{len(self.failures)} result(s) can be worked out: " + "; ".join(map(str, self.failures[:5]))
-
-
-def _step(rate, room_up, room_down) -> float:
-    """Largest t >= 0 such that values moving by t * rate stay within their room either way."""
-    pos, neg = rate > 1e-12, rate < -1e-12
-    return float(np.min(np.r_[room_up[pos] / rate[pos], room_down[neg] / -rate[neg]], initial=np.inf))
-
-
-@dataclass
-class _Program:
-    """What a reader knows about one block's unknowns x (v,): lb <= x <= ub, E x = e (domain ties,
-    exclusive levels), lo <= G x <= hi (every published sum, to the published precision)."""
-    E: csr_matrix
-    e: np.ndarray
-    G: csr_matrix
-    lo: np.ndarray
-    hi: np.ndarray
-    lb: np.ndarray
-    ub: np.ndarray
-    truth: np.ndarray
-
-    def restrict(self, cols):
-        """The program of the unknowns ``cols`` with every other unknown fixed at its true value:
-        a reader who knew all else exactly.  Ranges found in it are never wider than the true ones."""
-        Gc, Ec = self.G[:, cols], self.E[:, cols]
-        grow = np.flatnonzero(np.diff(Gc.tocsr().indptr))
-        erow = np.flatnonzero(np.diff(Ec.tocsr().indptr))
-        fixed = self.G[grow] @ self.truth - Gc[grow] @ self.truth[cols]
-        efixed = self.E[erow] @ self.truth - Ec[erow] @ self.truth[cols]
-        return _Program(Ec[erow], self.e[erow] - efixed, Gc[grow], self.lo[grow] - fixed, self.hi[grow] - fixed,
-                        self.lb[cols], self.ub[cols], self.truth[cols])
-
-    def screened(self, c, need, counted) -> bool:
-        """A cheap sufficient check before the programs: two worlds consistent with everything
-        published, stepped from the truth along the projection of c on the directions that keep
-        every tie and published sum exact, then on those that keep the ties exact and use the
-        rounding slack of the sums; unknowns at a bound of the score range (clipped scores) stay
-        put.  True when c.x differs by ``need`` between them (a count: by one whole value either way)."""
-        if not hasattr(self, "_free"):
-            self._free = np.minimum(self.truth - self.lb, self.ub - self.truth) > 1e-6 * (self.ub - self.lb)
-            self._dense_g, self._dense_e = self.G.toarray(), self.E.toarray()
-            self._dirs = [lambda: np.vstack([self._dense_e, self._dense_g])[:, self._free],
-                          lambda: self._dense_e[:, self._free]]
-        free = self._free
-        g0 = self._dense_g @ self.truth
-        ends = []
-        for sign in (1.0, -1.0):
-            point, gx, moved = self.truth.copy(), g0.copy(), 0.0
-            for i, rows in enumerate(self._dirs):
-                if callable(rows):  # computed when first needed
-                    rows = self._dirs[i] = _row_basis(rows())
-                d = np.zeros_like(point)
-                d[free] = sign * (c[free] - rows.T @ (rows @ c[free]))  # c's projection on the null space
-                gain = sign * float(c @ d)
-                if gain <= 1e-12:
-                    continue
-                gd = self._dense_g @ d
-                t = max(0.0, min(_step(d, self.ub - point, point - self.lb), _step(gd, self.hi - gx, gx - self.lo)))
-                point, gx, moved = point + t * d, gx + t * gd, moved + t * gain
-                if (moved >= need - 1e-9) if counted else (moved >= need / 2 + 1e-9):
-                    break
-            ends.append(moved)
-        return max(ends) >= need - 1e-9 if counted else sum(ends) >= need + 1e-9
-
-    def spans(self, cs):
-        """(lows, highs) of c.x over the program for every c of cs (q, v), in one HiGHS call: each
-        minimum and maximum gets its own copy of the program, side by side (block-diagonal), so
-        the optimum of the sum is the optimum of every copy."""
-        cs = np.atleast_2d(cs)
-        q, v = 2 * cs.shape[0], cs.shape[1]
-        eye = identity(q, format="csr")
-        has_g, has_e = self.G.shape[0] > 0, self.E.shape[0] > 0
-        res = linprog(np.stack([cs, -cs], axis=1).ravel(),
-                      A_ub=kron(eye, _vstack(self.G, -self.G), format="csr") if has_g else None,
-                      b_ub=np.tile(np.r_[self.hi, -self.lo], q) if has_g else None,
-                      A_eq=kron(eye, self.E, format="csr") if has_e else None,
-                      b_eq=np.tile(self.e, q) if has_e else None,
-                      bounds=np.tile(np.c_[self.lb, self.ub], (q, 1)), method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"the audit program failed: {res.message}")
-        xs = res.x.reshape(cs.shape[0], 2, v)
-        return (cs * xs[:, 0]).sum(1), (cs * xs[:, 1]).sum(1)
-
-
-def _vstack(a, b):
-    return vstack([a, b], format="csr")
 
 
 def _published_interval(s, n, counted, decimals, pct_decimals):
@@ -178,8 +92,8 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
     unknowns of its school (and, for each category it hides that the district shows, of the other
     school hiding most there, which the district cell ties to it) in the measures tied to the one
     checked, every other unknown fixed at the truth: a range found there is never wider than
-    the true one.  Only a set found too narrow there is solved over the whole block.  All minimum and
-    maximum programs of one such part go to HiGHS as one block-diagonal program."""
+    the true one.  Only a set found too narrow there is solved over the whole block.  The sets of
+    one such part are solved one after another in one HiGHS model (``_Program.spans``)."""
     x = np.asarray(values, dtype=np.float64)
     m = len(facts.measures)
     if x.shape != (len(facts.school_ids), m):
@@ -255,6 +169,41 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
             here = (a_r == r) | (r == S)
             return here if q is None else here & (a_ks[q] == k)
 
+        # protected sets of the current revision
+        sets = []
+        for c in cells:
+            if decision.reason(key_of(c)) == FEWER:  # a revision-hidden cell is protected through its change
+                sets.append((key_of(c), members_of(c), "hidden cell"))
+        partners = [{r} for r in range(S)] + [set()]
+        for q, d in enumerate(dims):
+            K, a_k = Ks[q], a_ks[q]
+            if d.var is not None and decision.remainders:
+                for r in range(S + 1):
+                    if 0 < d.counts[r, K, 0] < N:
+                        sets.append((d.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
+            if d.var is not None and S > 1:
+                sets += _tie_sets(d, decision, a_r, a_k, n_am, N)
+            # a school hiding a category that the district shows is tied through the district cell to
+            # the other schools hiding it: its programs take in the one hiding the most respondents there
+            hidden_at = np.array([[any(dec.hidden_in(d.key(r, k), name) for _, dec in layers for name in names)
+                                   for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
+            for k in range(K):
+                rs = np.flatnonzero(hidden_at[:S, k])
+                if rs.size > 1 and not hidden_at[S, k]:
+                    for r in rs:
+                        others = rs[rs != r]
+                        partners[r].add(int(others[np.argmax(d.counts[others, k, 0])]))
+        for li in range(1, len(layers)):
+            new = (layer_bits >> li) & 1 == 0
+            for c in cells:
+                sel = members_of(c) & new
+                nd = n_am[sel].max() if sel.any() else 0
+                if 0 < nd < N:
+                    sets.append((key_of(c), sel, "revision change"))
+        checked = [(key, sel, what) for key, sel, what in sets
+                   if any(n_am[sel, j].sum() > 0 and not (what in TIE_SETS and n_am[sel, j].sum() >= N) for j in range(m))]
+        if not checked:
+            continue  # nothing to check in this program: it is not built
         g_rows, g_cols = [], []
         for li, (mk, dec) in enumerate(layers):
             in_layer = np.ones(A_n, dtype=bool) if li == 0 else (layer_bits >> li) & 1 == 1
@@ -290,41 +239,10 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 e_rhs.append(float(n_am[a, grp].max()))
         E = csr_matrix((e_vals, (e_rows, e_cols)), shape=(len(e_rhs), nvar))
         whole = _Program(E, np.array(e_rhs), G, lo, hi, lb, ub, truth)
-        # protected sets of the current revision
-        sets = []
-        for c in cells:
-            if decision.reason(key_of(c)) == FEWER:  # a revision-hidden cell is protected through its change
-                sets.append((key_of(c), members_of(c), "hidden cell"))
-        partners = [{r} for r in range(S)] + [set()]
-        for q, d in enumerate(dims):
-            K, a_k = Ks[q], a_ks[q]
-            if d.var is not None and decision.remainders:
-                for r in range(S + 1):
-                    if 0 < d.counts[r, K, 0] < N:
-                        sets.append((d.key(r, K), ((a_r == r) | (r == S)) & (a_k == K), "remainder"))
-            if d.var is not None and S > 1:
-                sets += _tie_sets(d, decision, a_r, a_k, n_am, N)
-            # a school hiding a category that the district shows is tied through the district cell to
-            # the other schools hiding it: its programs take in the one hiding the most respondents there
-            hidden_at = np.array([[any(dec.hidden_in(d.key(r, k), name) for _, dec in layers for name in names)
-                                   for k in range(K)] for r in range(S + 1)], dtype=bool).reshape(S + 1, K)
-            for k in range(K):
-                rs = np.flatnonzero(hidden_at[:S, k])
-                if rs.size > 1 and not hidden_at[S, k]:
-                    for r in rs:
-                        others = rs[rs != r]
-                        partners[r].add(int(others[np.argmax(d.counts[others, k, 0])]))
-        for li in range(1, len(layers)):
-            new = (layer_bits >> li) & 1 == 0
-            for c in cells:
-                sel = members_of(c) & new
-                nd = n_am[sel].max() if sel.any() else 0
-                if 0 < nd < N:
-                    sets.append((key_of(c), sel, "revision change"))
         var_row = a_r[var_atom]
         family = _families(m, [[d] + ts for d, ts in ties] + groups_)
         local, queue = {}, defaultdict(list)
-        for key, sel, what in sets:
+        for key, sel, what in checked:
             for j in range(m):
                 v = var_id[sel, j]
                 v = v[v >= 0]
@@ -348,8 +266,8 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
         confirm = []
         for where, items in queue.items():
             cols, prog = (np.arange(nvar), whole) if where is None else local[where]
-            n_lps += 1
-            lows, highs = prog.spans(np.stack([c[cols] for _, c in items]))
+            lows, highs, solves = prog.spans(np.stack([c[cols] for _, c in items]), *_needs(items, spans))
+            n_lps += solves
             for (info, c), low, high in zip(items, lows, highs):
                 if spans:
                     was = ranges.get(info[:3])
@@ -358,8 +276,9 @@ def audit(facts: Facts, values: np.ndarray, decision: Decision, *, domains: Mapp
                 if _pinned(low, high, *info[3:]):
                     confirm.append((info, c) if len(cols) < nvar else (info, None, low, high))
         if confirm and any(len(item) == 2 for item in confirm):
-            n_lps += 1
-            lows, highs = whole.spans(np.stack([item[1] for item in confirm if len(item) == 2]))
+            again = [item for item in confirm if len(item) == 2]
+            lows, highs, solves = whole.spans(np.stack([c for _, c in again]), *_needs(again, False))
+            n_lps += solves
             it = iter(zip(lows, highs))
             confirm = [item if len(item) == 4 else (item[0], None, *next(it)) for item in confirm]
         for (key, name, what, need, counted), _, low, high in confirm:
@@ -382,7 +301,8 @@ def _families(m, linked) -> np.ndarray:
     return label
 
 
-def _pinned(low, high, need, counted) -> bool:
-    if counted:
-        return np.floor(high + 1e-7) - np.ceil(low - 1e-7) < 1
-    return high - low < need - 1e-7
+def _needs(items, spans):
+    """(needs, counted) of queued sets for ``_Program.spans``; (None, None) for whole ranges."""
+    if spans:
+        return None, None
+    return np.array([info[3] for info, _ in items]), np.array([info[4] for info, _ in items])
