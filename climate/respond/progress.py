@@ -10,8 +10,7 @@ use SQLAlchemy Core, and a fixed, small number of statements:
   administration open, the pinned questionnaire the form was checked against), the DELETE of the
   page's blanks and the upsert of its answers;
 * otherwise (SQLite, or a group's first save in a process): the guard ``UPDATE ... RETURNING``
-  (`lock_for_save`), then the page's write (`store_page`; SQLite has no DML in CTEs, so it sends
-  the DELETE and the upsert separately);
+  (`lock_for_save`), then the page's write (`store_page`; SQLite sends the DELETE and upsert apart);
 * the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
@@ -92,7 +91,8 @@ class State:
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    """The database's dialect name, without making the request's ORM session (the hot path has none)."""
+    return db.engine.dialect.name
 
 
 def _answers_json():
@@ -153,7 +153,7 @@ def state(code_id: int, with_answers: bool = True) -> State | None:
     or on the session's when this request holds one already, so that a request never holds two
     of the pool's connections (one per thread) at once."""
     params = {"code_id": code_id}
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():
         return _to_state(db.session.execute(_state_by_id(with_answers), params).first())
     with _autocommit().connect() as conn:
         return _to_state(conn.execute(_state_by_id(with_answers), params).first())
