@@ -32,7 +32,7 @@ from .reports import bp as reports_bp
 from .research import bp as research_bp
 from .respond import bp as respond_bp
 
-__all__ = ["create_app", "ConfigError"]
+__all__ = ["create_app", "ConfigError", "SessionCookies"]
 
 
 def create_app(config: dict | None = None, create_database: bool = True) -> Flask:
