@@ -47,6 +47,7 @@ LIBRARIES = [  # (part, path fragment), first match wins
 STEPS = [  # (step, file fragment, function name): cumulative time
     ("code-entry throttle claim (throttle.claim; entry only)", "climate/throttle.py", "claim"),
     ("respondent state + answers, one SELECT (progress.state)", "climate/respond/progress.py", "state"),
+    ("one hot-path statement on the psycopg connection (hot_sql.first)", "climate/respond/hot_sql.py", "first"),
     ("page model lookup (model.survey_model)", "climate/respond/model.py", "survey_model"),
     ("one-statement page save, PostgreSQL (progress.save_pinned)", "climate/respond/progress.py", "save_pinned"),
     ("two-step save: guard UPDATE ... RETURNING (progress.lock_for_save)", "climate/respond/progress.py",

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, abort, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -31,7 +32,7 @@ from .reports import bp as reports_bp
 from .research import bp as research_bp
 from .respond import bp as respond_bp
 
-__all__ = ["create_app", "ConfigError"]
+__all__ = ["create_app", "ConfigError", "SessionCookies"]
 
 
 def create_app(config: dict | None = None, create_database: bool = True) -> Flask:
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None, create_database: bool = True) -> Flas
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     # Every <int:...> rule: an id no database column can hold is no page (a 404, not a 500).
     app.url_map.converters["int"] = DatabaseId
+    app.session_interface = SessionCookies()
     register_extensions(app)
     if create_database:
         create_embedded_database(app)
@@ -72,6 +74,22 @@ class DatabaseId(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its signing serializer built once per set of keys
+    rather than on every request (the keys, salt and signature are Flask's own)."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._serializers = {keys: serializer}  # a changed key replaces the old one
+        return serializer
 
 
 def register_extensions(app: Flask) -> None:
@@ -185,11 +203,13 @@ def register_security(app: Flask) -> None:
     def refuse_unstorable_input():
         # No text the platform stores or looks up may hold a NUL (PostgreSQL refuses it outright).
         values = [request.path]
-        # A CSRF-exempt view (the import upload) reads its own body, after setting its size limit.
-        for multi in (request.args,) if _csrf_exempt(app) else (request.args, request.form, request.files):
-            for key, items in multi.lists():
-                values.append(key)
-                values.extend(getattr(v, "filename", v) or "" for v in items)
+        # Without a query string or a body's content type there is nothing more to read.
+        if request.query_string or request.environ.get("CONTENT_TYPE"):
+            # A CSRF-exempt view (the import upload) reads its own body, after setting its size limit.
+            for multi in (request.args,) if _csrf_exempt(app) else (request.args, request.form, request.files):
+                for key, items in multi.lists():
+                    values.append(key)
+                    values.extend(getattr(v, "filename", v) or "" for v in items)
         if any("\x00" in v for v in values if isinstance(v, str)):
             abort(400, _("What was sent contains a NUL character (\\0), which no form or address here "
                          "accepts. Nothing was saved."))

@@ -99,8 +99,13 @@ class AnswerField(Field):
 
 class PageForm(RespondentForm):
     """One page of questions: an AnswerField per item (named by the item id) and the button
-    pressed. Build it with `page_form(page)`."""
+    pressed. Build it with `page_form(page)`. Its CSRF token is checked once, by CSRFProtect
+    before the view runs (as for every POST of the app); the form does not check it again or make
+    a new one, since a save is never shown with this form object (`display.render_page`)."""
     action = StringField(default="next")
+
+    class Meta:
+        csrf = False
 
     def answer_fields(self) -> list[AnswerField]:
         return [field for field in self if isinstance(field, AnswerField)]

@@ -10,8 +10,7 @@ use SQLAlchemy Core, and a fixed, small number of statements:
   administration open, the pinned questionnaire the form was checked against), the DELETE of the
   page's blanks and the upsert of its answers;
 * otherwise (SQLite, or a group's first save in a process): the guard ``UPDATE ... RETURNING``
-  (`lock_for_save`), then the page's write (`store_page`; SQLite has no DML in CTEs, so it sends
-  the DELETE and the upsert separately);
+  (`lock_for_save`), then the page's write (`store_page`; SQLite sends the DELETE and upsert apart);
 * the statements are built once (per dialect), so a request only binds its values.
 
 Every write is safe to repeat and safe to race, because the database decides:
@@ -28,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import weakref
 from dataclasses import dataclass, field
 
 from sqlalchemy import JSON, and_, bindparam, delete, exists, func, select, text, type_coerce, update
@@ -40,6 +38,7 @@ from surveys.instruments import Page
 from ..codes import normalise_code
 from ..extensions import db
 from ..models import AccessCode, Administration, AdministrationGroup, Answer, Response, School, utcnow
+from . import hot_sql
 from .model import Pinned, SurveyModel, pinned, survey_model
 
 USABLE_CODE_STATUSES = ("issued", "started")
@@ -92,7 +91,8 @@ class State:
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    """The database's dialect name, without making the request's ORM session (the hot path has none)."""
+    return db.engine.dialect.name
 
 
 def _answers_json():
@@ -118,7 +118,6 @@ def _state_select(with_answers: bool):
 
 
 _BY_ID: dict[tuple[str, bool], object] = {}
-_READERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _state_by_id(with_answers: bool):
@@ -130,16 +129,6 @@ def _state_by_id(with_answers: bool):
     return _BY_ID[key]
 
 
-def _autocommit():
-    """The app's engine in autocommit mode, for the hot path's single statements: no BEGIN and
-    no COMMIT or ROLLBACK round trips around one statement (which is its own transaction)."""
-    engine = db.engine
-    reader = _READERS.get(engine)
-    if reader is None:
-        reader = _READERS[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return reader
-
-
 def _to_state(row) -> State | None:
     if row is None:
         return None
@@ -149,14 +138,13 @@ def _to_state(row) -> State | None:
 
 def state(code_id: int, with_answers: bool = True) -> State | None:
     """The state of the code behind a respondent's session, in one statement: on its own
-    autocommit connection (it sees what other requests committed, as a new transaction would),
-    or on the session's when this request holds one already, so that a request never holds two
-    of the pool's connections (one per thread) at once."""
+    autocommit connection (`hot_sql`; it sees what other requests committed, as a new transaction
+    would), or on the session's when this request holds one already, so that a request never
+    holds two of the pool's connections (one per thread) at once."""
     params = {"code_id": code_id}
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():
         return _to_state(db.session.execute(_state_by_id(with_answers), params).first())
-    with _autocommit().connect() as conn:
-        return _to_state(conn.execute(_state_by_id(with_answers), params).first())
+    return _to_state(hot_sql.first(_state_by_id(with_answers), params))
 
 
 def find(code_text: str) -> State | None:
@@ -335,8 +323,7 @@ def save_pinned(code_id: int, response_id: int, language: str, known: Pinned, pa
               "custom_items": None if known.custom_items is None else json.dumps(known.custom_items),
               "blank": [i for i in page_ids if i not in answers],
               "answers": json.dumps({k: int(v) for k, v in answers.items()})}
-    with _autocommit().connect() as conn:
-        return conn.execute(_PG_SAVE, params).scalar_one() == 1
+    return hot_sql.first(_PG_SAVE, params)[0] == 1
 
 
 def pinned_for_save(administration_id: int | None, group: str | None) -> Pinned | None:

@@ -200,3 +200,26 @@ def test_a_cached_page_skeleton_shows_what_a_full_render_shows(client, administr
         full = client.get(f"/s/p/1?lang={lang}").text
         assert 'value="2" checked' in full and "TOKEN" in normalised(full)
         assert normalised(cached[0]) == normalised(cached[1]) == normalised(full)
+
+
+def test_the_session_cookie_follows_a_changed_secret_key(app):
+    """The session's signing serializer is built once per key set (climate.SessionCookies): a
+    new SECRET_KEY must refuse the old cookies at once, and a fallback key must accept them."""
+    from climate import SessionCookies
+
+    assert isinstance(app.session_interface, SessionCookies)
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["lang"] = "es"
+    with client.session_transaction() as sess:
+        assert sess["lang"] == "es"
+    key, fallbacks = app.secret_key, app.config["SECRET_KEY_FALLBACKS"]
+    try:
+        app.secret_key = "another-key-only-for-this-test"
+        with client.session_transaction() as sess:
+            assert "lang" not in sess
+        app.config["SECRET_KEY_FALLBACKS"] = [key]
+        with client.session_transaction() as sess:
+            assert sess["lang"] == "es"
+    finally:
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = key, fallbacks
