@@ -369,6 +369,7 @@ def issue(app):
 DEMO_FIXTURES = {"command_demo", "_demo_snapshot", "demo_app"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Under `pytest -n auto --dist loadgroup`, every test of the seeded demo runs on one worker,
     which seeds the demo once for all of them."""
