@@ -97,9 +97,12 @@ def published_runs(administration_id: int) -> list[ScoringRun]:
         .order_by(ScoringRun.revision)).all()
 
 
-def stored_decision(run: ScoringRun) -> Decision:
-    """A published revision's decision, rebuilt from what was stored with it."""
+def stored_decision(run: ScoringRun, items: bool = False) -> Decision:
+    """A published revision's decision, rebuilt from what was stored with it; with ``items`` also
+    its hidden item cells, keyed (group, school, subgroup, value, item id)."""
     hidden = {_key(row): row[4] for row in (run.hidden_cells or []) if len(row) == 5}
+    if items:
+        hidden.update({_key(row) + tuple(row[5:]): row[4] for row in (run.hidden_cells or []) if len(row) > 5})
     counts = {_key(row): np.asarray(row[4:], dtype=np.int64) for row in (run.cell_counts or [])}
     return Decision(hidden, run.min_n, counts)
 
@@ -155,8 +158,17 @@ def gate(scored: list[ScoredGroup], min_n: int, previous: list[ScoringRun]) -> G
         for key, c in decision.counts.items():
             counts[key] = c
         items = _few_answers(sg.cells, decision, min_n, kept_items)
-        items.update(protect_subgroup_items(sg.group, sg.school_ids, sg.subgroups, sg.item_ids, sg.item_codes,
-                                            sg.cells, decision, min_n, items, layers).hidden)
+        # the item audit's reader of an earlier revision saw its item cells as they were hidden then
+        item_layers = [(mask, stored_decision(r, items=True)) for (mask, _), (_, _, r) in zip(layers, earlier)]
+        item_decision = protect_subgroup_items(sg.group, sg.school_ids, sg.subgroups, sg.item_ids, sg.item_codes,
+                                               sg.cells, decision, min_n, items, item_layers)
+        items.update(item_decision.hidden)
+        # a count pinned only at 0 is what a whole-group cell's 0% says of every subset; any other
+        # pin that hiding subgroup cells could not remove stops publication
+        pinned = [f for f in item_decision.residual if f.high >= 1]
+        if pinned:
+            messages.append(f"{sg.group.replace('_', ' ')}: {len(pinned)} answer count(s) can be worked out: "
+                            + "; ".join(map(str, pinned[:5])))
         hidden.update(items)
         apply(sg.cells, decision, min_n, items)
     cells = [c for sg in scored for c in sg.cells]

@@ -20,9 +20,12 @@ So, for each item published per subgroup, on top of the partition decision:
    makes one more shown category of that partition hidden, until the audit passes.  Like the
    scale-score audit, it crosses every pair of the group's background questions: the grade and
    sex tables count the same respondents, so a reader who knows how they cross can take a
-   Female cell out of the grade cells.  What it can still pin once a partition shows nothing
-   more comes from the whole-group cells alone, which the gate published before (and without)
-   these cells; those are returned as ``residual``.
+   Female cell out of the grade cells.  Once a set's own partition shows nothing more, the
+   school's other background questions, the category elsewhere in the district, and then the
+   item's other cells are hidden, smallest first (``_candidates``).  What it can still pin after
+   that is returned as ``residual``: a count pinned at 0 is what a whole-group 0% says of every
+   subset; the gate refuses to publish any other.  An earlier revision is read with its own
+   hidden item cells (``_item_view``).
 
 Keys are (group, school_id | None, subgroup, value, item), as the gate stores per-item hiding."""
 from __future__ import annotations
@@ -57,7 +60,8 @@ def protect_subgroup_items(group: str, school_ids: np.ndarray, subgroups: dict, 
     item_codes : (n, len(item_ids)) int, -1 = no answer, 0..3;  cells : the group's aggregate
     cells (only items that have subgroup cells there are considered);  decision : the partition
     decision;  hidden_items : the gate's per-item hidden whole-group cells, (g, s, None, None, item);
-    previous : [(mask (n,) bool, Decision)] earlier published revisions, as for ``audit``."""
+    previous : [(mask (n,) bool, Decision)] earlier published revisions, as for ``audit``; a decision
+      may carry hidden item cells keyed (group, school, subgroup, value, item id)."""
     published = defaultdict(list)
     for c in cells:
         if c["measure_kind"] == "item" and c.get("subgroup") is not None and c["group"] == group:
@@ -133,26 +137,60 @@ def _audited(group, item, x, school_ids, subgroups, item_cells, decision, hidden
     whole = {k[:4] for k in hidden_items if k[0] == group and k[4] == item}
     n_of = {Decision._norm((c["group"], c["school_id"], c["subgroup"], c["subgroup_value"])): int(c["n"] or 0)
             for c in item_cells}
+    earlier = [(mask, _item_view(d, item, names)) for mask, d in previous]
     residual = []
     for _ in range(MAX_ROUNDS):
         keys = {k: r for k, r in decision.hidden.items() if len(k) == 4 and k[0] == group}
         keys.update({k + (m,): r for k, r in hidden.items() for m in names})
         keys.update({k + (m,): COMPLEMENT for k in whole for m in names})
         dec = Decision(keys, min_n, decision.counts, decision.measures, decision.remainders)
-        result = audit(facts, values, dec, count_measures=names, exclusive=[names], previous=previous)
+        result = audit(facts, values, dec, count_measures=names, exclusive=[names], previous=earlier)
         if result.ok:
             return hidden, []
-        added, residual = False, []
+        added, residual, start = False, [], dict(hidden)
+        by_set = defaultdict(list)
         for f in result.failures:
-            _, school, var, _ = f.key
-            shown = sorted((n, k) for k, n in n_of.items() if k[1:3] == (school, var) and var is not None
-                           and n > 0 and not _is_hidden(k, decision, hidden))
+            by_set[f.key].append(f)
+        for failures in by_set.values():
+            f = max(failures, key=lambda f: f.high)  # one pinned above 0, if any, decides
+            shown = _candidates(f, n_of, decision, hidden)
+            if shown and _candidates(f, n_of, decision, start, own_only=True) != _candidates(
+                    f, n_of, decision, hidden, own_only=True):
+                continue  # a cell of its own partition was hidden this round: audit again first
             if not shown:
-                residual.append(f)
+                residual += failures
                 continue
             hidden[shown[0][1]] = COMPLEMENT
             added = True
         if not added:
             break
         hidden = _item_rules(group, item, item_cells, decision, min_n, hidden_items, hidden)
+    else:  # out of rounds: what the last audit found is not known to be removed
+        residual = list(result.failures)
     return hidden, residual
+
+
+def _item_view(decision: Decision, item: str, names: list[str]) -> Decision:
+    """An earlier revision's decision as the item audit reads it: its partition-level hiding, and
+    its cells of this item (keys ending in the item id) hidden in each of the item's answer counts."""
+    keys = {k: r for k, r in decision.hidden.items() if len(k) == 4}
+    keys.update({k[:4] + (m,): r for k, r in decision.hidden.items() if len(k) == 5 and k[4] == item for m in names})
+    return Decision(keys, decision.min_n, decision.counts, decision.measures, decision.remainders)
+
+
+def _candidates(failure, n_of, decision, hidden, own_only=False) -> list:
+    """Shown subgroup cells to hide for a pinned set, smallest first: its own partition's.  Once that
+    shows nothing more: the school's cells of its other background questions (a crossed reader
+    takes those out) and the category's cells at other schools and in the district (the district
+    cell ties them); then the item's other cells of that question; then any.  Not for a set
+    pinned only at 0, which the whole-group cell's 0% says of every subset."""
+    _, school, var, value = failure.key
+
+    def shown(where):
+        return sorted((n, k) for k, n in n_of.items() if k[2] is not None and n > 0 and where(k)
+                      and not _is_hidden(k, decision, hidden))
+    own = shown(lambda k: k[1:3] == (school, var))
+    if own or own_only or failure.high < 1 or var is None:
+        return own
+    return (shown(lambda k: (k[1] == school and k[2] != var) or (k[1] != school and k[2:4] == (var, value)))
+            or shown(lambda k: k[2] == var) or shown(lambda k: True))

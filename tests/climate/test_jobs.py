@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_job_leaves_a_job_the_next_worker_scores_once(filled
     assert result.returncode == 0, result.stdout + result.stderr
     db.session.commit()
     db.session.refresh(job)
-    assert job.state == "done" and job.attempts == 2 and job.error is None
+    assert job.state == "done" and job.attempts == 2 and job.error is None, job.error
     assert runs(admin_id) == 1
     assert current_run(admin_id).id == job.scoring_run_id and current_run(admin_id).n_scored > 0
 
