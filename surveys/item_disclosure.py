@@ -187,8 +187,8 @@ def _candidates(failure, n_of, decision, hidden, own_only=False) -> list:
     _, school, var, value = failure.key
 
     def shown(where):
-        return sorted((n, k) for k, n in n_of.items() if k[2] is not None and n > 0 and where(k)
-                      and not _is_hidden(k, decision, hidden))
+        return sorted(((n, k) for k, n in n_of.items() if k[2] is not None and n > 0 and where(k)
+                       and not _is_hidden(k, decision, hidden)), key=lambda c: (c[0], str(c[1])))
     own = shown(lambda k: k[1:3] == (school, var))
     if own or own_only or failure.high < 1 or var is None:
         return own
