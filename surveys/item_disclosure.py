@@ -153,10 +153,10 @@ def _audited(group, item, x, school_ids, subgroups, item_cells, decision, hidden
             by_set[f.key].append(f)
         for failures in by_set.values():
             f = max(failures, key=lambda f: f.high)  # one pinned above 0, if any, decides
-            shown = _candidates(f, n_of, decision, hidden)
-            if shown and _candidates(f, n_of, decision, start, own_only=True) != _candidates(
-                    f, n_of, decision, hidden, own_only=True):
+            if _candidates(f, n_of, decision, start, own_only=True) != _candidates(f, n_of, decision, hidden,
+                                                                                   own_only=True):
                 continue  # a cell of its own partition was hidden this round: audit again first
+            shown = _candidates(f, n_of, decision, hidden)
             if not shown:
                 residual += failures
                 continue

@@ -9,22 +9,34 @@ from flask import current_app, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+def _on_server(url, *statements):
+    """Run database-level statements (CREATE/DROP DATABASE) on `url`'s PostgreSQL server."""
+    from sqlalchemy import create_engine
+
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    admin.dispose()
+
+
+def _create_database(url, name, template=None):
+    """(Re)create PostgreSQL database `name` on `url`'s server, empty or as a copy of `template`."""
+    _on_server(url, f'DROP DATABASE IF EXISTS "{name}"',
+               f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _database_of_this_worker():
     """Under pytest-xdist each worker process runs on a PostgreSQL database of its own
-    (`<name>_gw0`, ...), created when missing; subprocesses the tests start inherit it."""
+    (`<name>_gw0`, ...), made afresh; subprocesses the tests start inherit it."""
     worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("DATABASE_URL")
-    if not (worker and url):
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
+    if worker and url:
+        from climate.config import database_url
+        from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    name = f"{parsed.database}_{worker}"
-    plain = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(plain, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = parsed.set(database=name).render_as_string(hide_password=False)
+        parsed = make_url(database_url(Path(".")))
+        os.environ["DATABASE_URL"] = _create_database(parsed, f"{parsed.database}_{worker}")
 
 
 _database_of_this_worker()
@@ -147,30 +159,14 @@ def _database_copy(source, name, folder):
     return _create_database(url, name, template=url.database)
 
 
-def _create_database(url, name, template=None):
-    """(Re)create PostgreSQL database `name` on `url`'s server, empty or as a copy of `template`."""
-    from sqlalchemy import create_engine
-
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def _drop_database(copy):
-    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     url = make_url(copy)
     if url.get_backend_name() == "sqlite":
         Path(url.database).unlink(missing_ok=True)
         return
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
-    admin.dispose()
+    _on_server(url, f'DROP DATABASE IF EXISTS "{url.database}"')
 
 
 @pytest.fixture(scope="session")
@@ -394,7 +390,7 @@ def _row_counts():
     return {t.name: db.session.scalar(text(f'SELECT count(*) FROM "{t.name}"')) for t in db.metadata.sorted_tables}
 
 
-def _save_database(folder, key):
+def _save_database(folder):
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
         import sqlite3
@@ -443,14 +439,13 @@ def prebuilt(tmp_path_factory):
     same rows get the database as the first build left it, which saves the simulate-and-score
     set-ups their seconds each. A test that starts from other rows builds for itself."""
     def _use(name, build):
-        key = name
         before = _row_counts()
-        kept = _PREBUILT.get(key)
+        kept = _PREBUILT.get(name)
         if kept is not None and kept.before == before:
             _load_database(kept.saved)
             return kept.value
         value = build()
         if kept is None:
-            _PREBUILT[key] = _Prebuilt(before, _save_database(tmp_path_factory.getbasetemp(), key), value)
+            _PREBUILT[name] = _Prebuilt(before, _save_database(tmp_path_factory.getbasetemp()), value)
         return value
     return _use
