@@ -239,6 +239,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
+def machine_cpu() -> tuple[int, int, int]:
+    """(busy, steal, total) jiffies of the whole machine, all cores (/proc/stat's first line)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
+
+
 class CpuMeter:
     """Server CPU seconds: gunicorn workers, and the PostgreSQL backends of the bench database."""
 
@@ -702,9 +708,10 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
         return rec, done, None
     monitor = asyncio.create_task(lag_monitor(lag, stop_at))
     await asyncio.sleep(start)
-    before, cpu0, w0 = meter.read(), time.process_time(), time.perf_counter()
+    before, cpu0, w0, m0 = meter.read(), time.process_time(), time.perf_counter(), machine_cpu()
     await asyncio.sleep(window)
     app, pg, proxy = CpuMeter.delta(before, meter.read())
+    busy, steal, jiffies = (b - a for a, b in zip(m0, machine_cpu()))
     client_share = (time.process_time() - cpu0) / (time.perf_counter() - w0)
     await monitor
     finish_go.set()
@@ -717,7 +724,8 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
     total = sum(n_req.values())
     stats = {"app_ms": app / max(total, 1) * 1000, "pg_ms": pg / max(total, 1) * 1000,
              "proxy_ms": proxy / max(total, 1) * 1000,
-             "client_share": client_share, "lag_p99": pct(lag, 99), "lag_max": max(lag) if lag else float("nan")}
+             "client_share": client_share, "busy": busy / max(jiffies, 1), "steal": steal / max(jiffies, 1),
+             "server_cores": (app + pg + proxy) / window, "lag_p99": pct(lag, 99), "lag_max": max(lag) if lag else float("nan")}
     return rec, done, stats
 
 
@@ -734,14 +742,16 @@ def print_step(n: int, think, window: float, rec: Recorder, done: dict, stats: d
           f"{ms(pct(v, 50))} / {ms(pct(v, 95))} / {ms(pct(v, 99))} | {ms(pct(s, 50))} / {ms(pct(s, 95))} / {ms(pct(s, 99))} | "
           f"{len(rec.errors)} | {'yes' if p95 < 0.3 and not rec.errors else 'NO'} | "
           f"{stats['app_ms']:.1f} + {stats['pg_ms']:.1f} ms{nginx} | {stats['client_share']:.0%}, lag p99 {ms(stats['lag_p99'])}"
-          f"{flag} | {done['submitted']} | {load} |", flush=True)
+          f"{flag} | {stats['server_cores']:.2f} cores; machine {stats['busy']:.0%} busy, steal {stats['steal']:.0%} "
+          f"| {done['submitted']} | {load} |", flush=True)
     for e in rec.errors[:5]:
         print("    error:", e)
 
 
 STEP_HEADER = ("| respondents | saves/s | views/s | view p50 / p95 / p99 | save p50 / p95 / p99 | errors | p95 < 300 ms "
-               "| server CPU/request (app + PostgreSQL) | generator CPU, loop lag | submitted | load avg (1/5/15 min) |\n"
-               "|---|---|---|---|---|---|---|---|---|---|---|")
+               "| server CPU/request (app + PostgreSQL) | generator CPU, loop lag | server CPU in all; whole machine "
+               "(all cores) | submitted | load avg (1/5/15 min) |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 # --- verification -------------------------------------------------------------------------------
