@@ -3,13 +3,17 @@ frozen revisions, and pages show nothing of a hidden cell.  The policy's own cas
 tested in tests/surveys/test_disclosure.py."""
 import re
 
+import numpy as np
 import pytest
 
 from climate import results
+from climate.disclosure import ScoredGroup, gate
 from climate.extensions import db
 from climate.models import GroupResult, ScoringRun
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
+from surveys import item_disclosure
+from surveys.aggregate import item_cells
 from surveys.suppression import NUMBER_KEYS
 
 COUNTS = {"student": (160, 90), "instructional_staff": (25, 18), "parent": (40, 6)}
@@ -177,3 +181,28 @@ def test_trends_of_an_earlier_revision_show_what_was_current_when_it_was_publish
     run2 = score_administration(administration)
     assert run_as_of(administration, db.session.get(ScoringRun, run1_id)).id == run1_id
     assert run_as_of(administration, run2).id == run2.id == run_as_of(administration, None).id
+
+
+def _crossed_sro_group():
+    """36 students of one school answering one SRO item, scored on no scale: grade 6 is 4 boys,
+    grade 7 is 12 girls, grade 8 is 20 boys.  Grade 6 is hidden (4) and grade 7 beside it; crossed
+    with the sex table (Female = grade 7), the shown grade 8 would pin grade 6's answer counts."""
+    grade = np.array(["6"] * 4 + ["7"] * 12 + ["8"] * 20, dtype=object)
+    sex = np.array(["M"] * 4 + ["F"] * 12 + ["M"] * 20, dtype=object)
+    codes = np.r_[[0, 1, 2, 3], np.arange(12) % 4, (np.arange(20) * 3) % 4][:, None]
+    school = np.full(36, 1)
+    subgroups = {"grade": grade, "sex": sex}
+    return ScoredGroup("student", np.arange(1, 37), school, subgroups, [], [], np.zeros((36, 0)), ["S_SRO_FAIR"],
+                       codes, item_cells(codes, ["S_SRO_FAIR"], "student", school, subgroups))
+
+
+def test_an_answer_count_the_item_audit_could_not_hide_stops_publication(monkeypatch):
+    """The gate publishes only when the SRO item audit removed every pinned answer count: given one
+    round instead of its usual budget, the audit stops with grade 6's counts (1 each) still
+    pinned, and the run is refused with a message that says so; with the full budget the same
+    answers are published."""
+    assert gate([_crossed_sro_group()], 10, []).published
+    monkeypatch.setattr(item_disclosure, "MAX_ROUNDS", 1)
+    refused = gate([_crossed_sro_group()], 10, [])
+    assert not refused.published
+    assert "answer count(s) can be worked out" in refused.message and refused.message.startswith("Not published")
