@@ -245,6 +245,13 @@ def machine_cpu() -> tuple[int, int, int]:
     return user + nice + system + irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
 
 
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full (TcpExt
+    ListenOverflows, all sockets, since boot): a dropped connect is retried after 1 s, then 3 s."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines() if line.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:])).get("ListenOverflows", 0))
+
+
 class CpuMeter:
     """Server CPU seconds: gunicorn workers, and the PostgreSQL backends of the bench database."""
 
@@ -702,6 +709,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
             await browser.close()
 
     lag: list[float] = []
+    overflows0 = listen_overflows()
     tasks = [asyncio.create_task(respondent(c, t0 + rng.uniform(0, ramp))) for c in codes]
     if window is None:
         await asyncio.wait_for(asyncio.gather(*tasks), 600)
@@ -725,7 +733,7 @@ async def run_step(port: int, codes: list[str], ledger: Ledger, meter: CpuMeter,
     stats = {"app_ms": app / max(total, 1) * 1000, "pg_ms": pg / max(total, 1) * 1000,
              "proxy_ms": proxy / max(total, 1) * 1000,
              "client_share": client_share, "busy": busy / max(jiffies, 1), "steal": steal / max(jiffies, 1),
-             "server_cores": (app + pg + proxy) / window, "lag_p99": pct(lag, 99), "lag_max": max(lag) if lag else float("nan")}
+             "server_cores": (app + pg + proxy) / window, "overflows": listen_overflows() - overflows0, "lag_p99": pct(lag, 99), "lag_max": max(lag) if lag else float("nan")}
     return rec, done, stats
 
 
@@ -742,7 +750,8 @@ def print_step(n: int, think, window: float, rec: Recorder, done: dict, stats: d
           f"{ms(pct(v, 50))} / {ms(pct(v, 95))} / {ms(pct(v, 99))} | {ms(pct(s, 50))} / {ms(pct(s, 95))} / {ms(pct(s, 99))} | "
           f"{len(rec.errors)} | {'yes' if p95 < 0.3 and not rec.errors else 'NO'} | "
           f"{stats['app_ms']:.1f} + {stats['pg_ms']:.1f} ms{nginx} | {stats['client_share']:.0%}, lag p99 {ms(stats['lag_p99'])}"
-          f"{flag} | {stats['server_cores']:.2f} cores; machine {stats['busy']:.0%} busy, steal {stats['steal']:.0%} "
+          f"{flag} | {stats['server_cores']:.2f} cores; machine {stats['busy']:.0%} busy, steal {stats['steal']:.0%}; "
+          f"{stats['overflows']} connects dropped by a full listen queue "
           f"| {done['submitted']} | {load} |", flush=True)
     for e in rec.errors[:5]:
         print("    error:", e)
