@@ -449,3 +449,20 @@ def prebuilt(tmp_path_factory):
             _PREBUILT[name] = _Prebuilt(before, _save_database(tmp_path_factory.getbasetemp()), value)
         return value
     return _use
+
+
+@pytest.fixture
+def scored_run(administration, prebuilt):
+    """scored_run(name, counts, seed) -> the ScoringRun of the fixture administration after
+    simulating `counts` ({(school id, respondent group): respondents}) and scoring it for real,
+    built once per run under `name` (see prebuilt)."""
+    from climate.models import ScoringRun
+    from climate.scoring import score_administration
+    from climate.simulate import simulate_administration
+
+    def _run(name, counts, seed):
+        def build():
+            simulate_administration(administration, counts, seed=seed)
+            return score_administration(administration).id
+        return db.session.get(ScoringRun, prebuilt(name, build))
+    return _run

@@ -5,24 +5,17 @@ import re
 
 import pytest
 
-from climate.extensions import db
-from climate.models import ScoringRun
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
-                  (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 15,
-                  (world.school_a.id, "parent"): 60, (world.school_b.id, "parent"): 40}
-        simulate_administration(administration, counts, seed=5)
-        return score_administration(administration).id
-    return db.session.get(ScoringRun, prebuilt("test_family_browser.scored", build))
+def scored(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
+              (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 15,
+              (world.school_a.id, "parent"): 60, (world.school_b.id, "parent"): 40}
+    return scored_run("test_family_browser.scored", counts, seed=5)
 
 
 def sign_in(page, live_url, email="principal.a@d1.example"):

@@ -9,8 +9,6 @@ import os
 
 import pytest
 
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -18,14 +16,11 @@ SCREENSHOTS = os.environ.get("REPORTS_SCREENSHOTS")  # a folder: save PNGs there
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
-                  (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
-                  (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 30}
-        simulate_administration(administration, counts, seed=7)
-        score_administration(administration)
-    prebuilt("test_reports_browser.scored", build)
+def scored(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
+              (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
+              (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 30}
+    scored_run("test_reports_browser.scored", counts, seed=7)
     return administration
 
 

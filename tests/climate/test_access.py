@@ -8,8 +8,6 @@ import pytest
 
 from climate.extensions import db
 from climate.models import Calibration, ImportRecord, OpenLink, PlanItem
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
 
 ROLES = ("anonymous", "respondent", "principal_a", "principal_b", "staff_d1", "staff_d2")
 
@@ -63,13 +61,9 @@ ALLOWED = {
 
 
 @pytest.fixture
-def scene(world, administration, issue, prebuilt):
+def scene(world, administration, issue, scored_run):
     """District 1's administration with scored results, a plan item and an open link at school A."""
-    def build():
-        simulate_administration(administration, {(world.school_a.id, "student"): 40,
-                                                 (world.school_b.id, "student"): 40}, seed=3)
-        score_administration(administration)
-    prebuilt("test_access.scene", build)
+    scored_run("test_access.scene", {(world.school_a.id, "student"): 40, (world.school_b.id, "student"): 40}, seed=3)
     item = PlanItem(school_id=world.school_a.id, administration_id=administration.id, kind="recommendation",
                     ref="least_favorable:student:discipline", title="Discipline", topics=["discipline"],
                     respondent_group="student")

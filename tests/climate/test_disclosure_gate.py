@@ -20,13 +20,10 @@ COUNTS = {"student": (160, 90), "instructional_staff": (25, 18), "parent": (40, 
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
-    def build():
-        counts = {(school.id, group): n for group, ns in COUNTS.items() for school, n in zip(
-            (world.school_a, world.school_b), ns)}
-        simulate_administration(administration, counts, seed=7)
-        return score_administration(administration).id
-    return administration, db.session.get(ScoringRun, prebuilt("test_disclosure_gate.scored", build))
+def scored(administration, world, scored_run):
+    counts = {(school.id, group): n for group, ns in COUNTS.items() for school, n in zip(
+        (world.school_a, world.school_b), ns)}
+    return administration, scored_run("test_disclosure_gate.scored", counts, seed=7)
 
 
 def test_hidden_cells_are_stored_without_numbers_and_with_an_honest_label(scored):

@@ -22,10 +22,7 @@ import pytest
 
 from climate.administer.service import pinned_instrument
 from climate.disclosure import stored_decision
-from climate.extensions import db
-from climate.models import ScoringRun
-from climate.scoring import reference_calibration, score_administration, score_group
-from climate.simulate import simulate_administration
+from climate.scoring import reference_calibration, score_group
 from surveys.disclosure import DEFAULT_WIDTH, SCORE_RANGE, audit
 from surveys.domain import TOPICS
 
@@ -36,13 +33,10 @@ LABELS = ("Fewer than 10 respondents", "Hidden so that a smaller group's results
 
 
 @pytest.fixture
-def published(administration, world, prebuilt):
+def published(administration, world, scored_run):
     counts = {(school.id, group): n for group, ns in COUNTS.items()
               for school, n in zip((world.school_a, world.school_b), ns)}
-    def build():
-        simulate_administration(administration, counts, seed=23)
-        return score_administration(administration).id
-    run = db.session.get(ScoringRun, prebuilt("test_disclosure_walk.published", build))
+    run = scored_run("test_disclosure_walk.published", counts, seed=23)
     assert run.published_at is not None, run.audit_message
     truth = []
     for agroup in administration.groups:

@@ -33,14 +33,11 @@ def count(model, **where):
 
 
 @pytest.fixture
-def filled(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 120, (world.school_b.id, "student"): 100,
-                  (world.school_a.id, "instructional_staff"): 15, (world.school_b.id, "instructional_staff"): 12,
-                  (world.school_a.id, "parent"): 11}
-        simulate_administration(administration, counts, seed=3)
-        score_administration(administration)
-    prebuilt("test_exports.filled", build)
+def filled(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 120, (world.school_b.id, "student"): 100,
+              (world.school_a.id, "instructional_staff"): 15, (world.school_b.id, "instructional_staff"): 12,
+              (world.school_a.id, "parent"): 11}
+    scored_run("test_exports.filled", counts, seed=3)
     return administration
 
 

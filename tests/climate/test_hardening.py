@@ -308,19 +308,14 @@ def test_safe_cell_neutralises_text_and_keeps_numbers():
 
 
 @pytest.fixture
-def hostile_names(administration, world, prebuilt):
+def hostile_names(administration, world, scored_run):
     """School A and the administration named with a spreadsheet formula, filled and scored."""
-    from climate.scoring import score_administration
-    from climate.simulate import simulate_administration
     world.school_a.name = FORMULA
     administration.name = FORMULA
     db.session.commit()
 
-    def build():
-        counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90}
-        simulate_administration(administration, counts, seed=5)
-        score_administration(administration)
-    prebuilt("test_hardening.hostile_names", build)
+    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90}
+    scored_run("test_hardening.hostile_names", counts, seed=5)
     return administration
 
 

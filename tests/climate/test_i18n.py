@@ -12,10 +12,6 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask_babel import refresh
 
-from climate.extensions import db
-from climate.models import ScoringRun
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "climate" / "translations" / "es" / "LC_MESSAGES"
@@ -88,13 +84,10 @@ def switch(client, lang, back):
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 60, (world.school_a.id, "instructional_staff"): 12,
-                  (world.school_b.id, "student"): 30}
-        simulate_administration(administration, counts, seed=3)
-        return score_administration(administration).id
-    return administration, db.session.get(ScoringRun, prebuilt("test_i18n.scored", build))
+def scored(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 60, (world.school_a.id, "instructional_staff"): 12,
+              (world.school_b.id, "student"): 30}
+    return administration, scored_run("test_i18n.scored", counts, seed=3)
 
 
 def test_principal_switches_to_spanish_for_the_session_and_back(client, auth, world, scored):
@@ -244,13 +237,10 @@ def test_respondent_pages_keep_their_own_language_switch(client, administration,
 
 
 @pytest.fixture
-def scored_with_parents(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 60, (world.school_a.id, "instructional_staff"): 12,
-                  (world.school_a.id, "parent"): 15, (world.school_b.id, "student"): 30}
-        simulate_administration(administration, counts, seed=3)
-        score_administration(administration)
-    prebuilt("test_i18n.scored_with_parents", build)
+def scored_with_parents(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 60, (world.school_a.id, "instructional_staff"): 12,
+              (world.school_a.id, "parent"): 15, (world.school_b.id, "student"): 30}
+    scored_run("test_i18n.scored_with_parents", counts, seed=3)
     return administration
 
 

@@ -12,7 +12,6 @@ from scipy.stats import t as student_t
 from climate import results
 from climate.administer.service import create_administration
 from climate.extensions import db
-from climate.models import ScoringRun
 from climate.scoring import score_administration
 from climate.simulate import simulate_administration
 from surveys.domain import DOMAINS, SCALED_TOPICS, TOPIC_LABELS
@@ -20,16 +19,13 @@ from surveys.stats import difference
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
+def scored(administration, world, scored_run):
     """The fixture administration filled with simulated respondents and scored. School A has many
     students, school B fewer; school A has 8 parents only (parent items suppressed there)."""
-    def build():
-        counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
-                  (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
-                  (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 6}
-        simulate_administration(administration, counts, seed=7)
-        return score_administration(administration).id
-    return administration, db.session.get(ScoringRun, prebuilt("test_reports.scored", build))
+    counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
+              (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 18,
+              (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 6}
+    return administration, scored_run("test_reports.scored", counts, seed=7)
 
 
 def text_of(html: str) -> str:

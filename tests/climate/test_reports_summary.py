@@ -6,27 +6,20 @@ from html import unescape
 import pytest
 
 from climate import results
-from climate.extensions import db
-from climate.models import ScoringRun
 from climate.reports.summary import minimum_rate, strengths_and_concerns
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
 from surveys.domain import CUT_SCORES, SCALED_TOPICS, TOPIC_LABELS
 from surveys.evidence import half_width, smaller_n, strength
 from surveys.stats import difference
 
 
 @pytest.fixture
-def scored(administration, world, prebuilt):
+def scored(administration, world, scored_run):
     """School A: 160 students, 25 instructional staff, 40 parents; school B: 90 students and only 4
     instructional staff (hidden), 6 parents."""
     counts = {(world.school_a.id, "student"): 160, (world.school_b.id, "student"): 90,
               (world.school_a.id, "instructional_staff"): 25, (world.school_b.id, "instructional_staff"): 4,
               (world.school_a.id, "parent"): 40, (world.school_b.id, "parent"): 6}
-    def build():
-        simulate_administration(administration, counts, seed=11)
-        return score_administration(administration).id
-    return administration, db.session.get(ScoringRun, prebuilt("test_reports_summary.scored", build))
+    return administration, scored_run("test_reports_summary.scored", counts, seed=11)
 
 
 def text_of(html: str) -> str:

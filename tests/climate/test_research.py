@@ -18,15 +18,11 @@ from climate.simulate import simulate_administration
 
 
 @pytest.fixture
-def students(administration, world, prebuilt):
+def students(administration, world, scored_run):
     """The fixture administration with 130 simulated students per school (about 15% on the
     Spanish form) and 20 staff per school (too few to calibrate), scored once."""
-    def build():
-        simulate_administration(administration, {(world.school_a.id, "student"): 130,
-                                                 (world.school_b.id, "student"): 130,
-                                                 (world.school_a.id, "instructional_staff"): 20}, seed=11)
-        score_administration(administration)
-    prebuilt("test_research.students", build)
+    scored_run("test_research.students", {(world.school_a.id, "student"): 130, (world.school_b.id, "student"): 130,
+                                          (world.school_a.id, "instructional_staff"): 20}, seed=11)
     return administration
 
 

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from climate import results
 from climate.extensions import db
-from climate.models import Administration, School, ScoringRun
-from climate.scoring import score_administration
-from climate.simulate import simulate_administration
+from climate.models import Administration, School
 from surveys.disclosure import REASON_TEXT
 from surveys.suppression import NUMBER_KEYS
 from tests.climate.test_improve import cell, constructed_cells, sro_form, store_run, text_of
@@ -22,13 +20,10 @@ LABELS = {text.format(n=10) for text in REASON_TEXT.values()}
 
 
 @pytest.fixture
-def simulated(administration, world, prebuilt):
-    def build():
-        counts = {(world.school_a.id, "student"): 150, (world.school_b.id, "student"): 80,
-                  (world.school_a.id, "instructional_staff"): 24, (world.school_b.id, "instructional_staff"): 16}
-        simulate_administration(administration, counts, seed=11)
-        return score_administration(administration).id
-    return administration, db.session.get(ScoringRun, prebuilt("test_sro_results.simulated", build))
+def simulated(administration, world, scored_run):
+    counts = {(world.school_a.id, "student"): 150, (world.school_b.id, "student"): 80,
+              (world.school_a.id, "instructional_staff"): 24, (world.school_b.id, "instructional_staff"): 16}
+    return administration, scored_run("test_sro_results.simulated", counts, seed=11)
 
 
 def test_sro_items_are_stored_per_subgroup_through_the_gate(simulated):
